@@ -1,0 +1,98 @@
+"""The extractor registry: each extractor says what it reads and what it writes.
+
+Extractors are plain functions ``(doc) -> None`` that read ``doc.facts[...]`` keys they require
+and set the keys they assign. Built-ins are listed in :data:`BUILTINS` and loaded lazily by name;
+an unknown name is answered with the valid ones, and an order that reads a fact before it is
+written is refused before anything runs.
+
+>>> plan(["problems", "metadata"])
+Traceback (most recent call last):
+...
+kg.errors.ExtractorError: extractor 'problems' requires 'sections', 'meta' but they are assigned by no extractor before it; run them in this order: metadata, inspection, counts, problems, …
+>>> [e.name for e in plan(["metadata", "inspection"])]
+['metadata', 'inspection']
+>>> get("nonsense")
+Traceback (most recent call last):
+...
+kg.errors.ExtractorError: unknown extractor 'nonsense'; valid names: metadata, inspection, counts, problems, measures, policies, organisations, people, contacts, quantities, concepts, consistency
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from kg.doc import Doc
+from kg.errors import ExtractorError
+
+# name → module that registers it; the order is the default run order
+BUILTINS: dict[str, str] = {
+    "metadata": "kg.extractors.metadata",
+    "inspection": "kg.extractors.inspection",
+    "counts": "kg.extractors.counts",
+    "problems": "kg.extractors.problems",
+    "measures": "kg.extractors.measures",
+    "policies": "kg.extractors.policies",
+    "organisations": "kg.extractors.organisations",
+    "people": "kg.extractors.people",
+    "contacts": "kg.extractors.contacts",
+    "quantities": "kg.extractors.quantities",
+    "concepts": "kg.extractors.concepts",
+    "consistency": "kg.extractors.consistency",
+}
+
+
+@dataclass(frozen=True)
+class Extractor:
+    name: str
+    fn: Callable[[Doc], None]
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+
+    def __call__(self, doc: Doc) -> None:
+        self.fn(doc)
+
+
+_REGISTRY: dict[str, Extractor] = {}
+
+
+def extractor(name: str, *, requires: list[str] | tuple = (), assigns: list[str] | tuple = ()):
+    """Register ``fn`` as extractor ``name`` that reads ``requires`` and writes ``assigns``."""
+
+    def wrap(fn):
+        _REGISTRY[name] = Extractor(name, fn, tuple(requires), tuple(assigns))
+        return fn
+
+    return wrap
+
+
+def get(name: str) -> Extractor:
+    """The extractor called ``name``, loading its module on first use."""
+    if name not in _REGISTRY:
+        module = BUILTINS.get(name)
+        if module is None:
+            raise ExtractorError(f"unknown extractor {name!r}; valid names: {', '.join(BUILTINS)}")
+        importlib.import_module(module)
+    return _REGISTRY[name]
+
+
+def plan(names: list[str] | None = None) -> list[Extractor]:
+    """The extractors to run, checked so that every requirement is assigned before it is read."""
+    chosen = [get(n) for n in (names or list(BUILTINS))]
+    have = {"text", "sections"}
+    for ex in chosen:
+        missing = [r for r in ex.requires if r not in have]
+        if missing:
+            raise ExtractorError(
+                f"extractor {ex.name!r} requires {', '.join(repr(m) for m in missing)} but they are "
+                f"assigned by no extractor before it; run them in this order: "
+                f"{', '.join(list(BUILTINS)[:4])}, …")
+        have.update(ex.assigns)
+    return chosen
+
+
+def run(doc: Doc, names: list[str] | None = None) -> Doc:
+    """Run the planned extractors over ``doc`` in order."""
+    for ex in plan(names):
+        ex(doc)
+    return doc

@@ -1,0 +1,188 @@
+"""Organisations, recognised by the naming grammar of Chinese party and state bodies.
+
+A name ends in an organisational head word (…委员会, …政法委, …纪委监委, …党工委, …局, …办,
+…领导小组, …巡察组, …中心, …院, …专班 …) that is not the start of another word (部署, 办法,
+组长, 中心组 …), and begins where a level or place opens it (中共, 苏州市吴中区, 省委, 市, 区 …) or,
+for head words that only name bodies (领导小组, 委员会, 中心, 银行 …), after the clause boundary or
+verb before it. Every surface form is kept; :mod:`kg.resolve` later joins aliases to one entity.
+
+>>> from kg.doc import Doc
+>>> d = Doc(source="t", sha256="0", text="区委政法委第一时间成立巡察整改工作领导小组，会同市委组织部、区财政局统一部署。")
+>>> [m.text for m in find_organisations(d.text)]
+['区委政法委', '巡察整改工作领导小组', '市委组织部', '区财政局']
+"""
+from __future__ import annotations
+
+import re
+
+from kg.doc import Doc, Mention
+from kg.extractors import extractor
+
+# Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
+_HEADS = (
+    "纪律检查委员会", "监察委员会", "人大常委会", "委员会", "纪委监委", "纪委", "监委", "政法委", "党工委",
+    "管委会", "常委会", "党委", "党组", "党总支", "党支部", "总支", "支部", "工委", "人民政府", "政府",
+    "人民法院", "人民检察院", "法院", "检察院", "公安局", "分局", "局", "厅", "指挥部", "部", "总署",
+    "办公室", "办公厅", "办", "研究院", "设计院", "学院", "大学", "党校", "分校", "院", "服务中心", "中心",
+    "领导小组", "工作小组", "专项小组", "小组", "工作组", "督导组", "指导组", "巡视组", "巡察组", "考察组",
+    "专班", "科", "处", "研究所", "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆",
+    "协会", "学会", "法学会", "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网",
+    "报社", "电视台", "委",
+)
+_NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
+    "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派书",
+    "院": "长士落内", "处": "理置分罚长", "所": "有以在属长", "站": "位长", "科": "学技长研", "中心": "组工任",
+    "会": "议长员同", "厅": "长", "署": "名", "馆": "长", "党组": "织", "支部": "书", "小组": "长",
+    "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
+}
+_HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
+# Head words that name a body on their own, so no level or place needs to open the name.
+_STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "常委会", "党委", "党组", "党总支", "党支部",
+           "人民政府", "人民法院", "人民检察院", "公安局", "办公室", "办公厅", "研究院", "设计院", "学院", "大学",
+           "党校", "分校", "服务中心", "中心", "领导小组", "工作小组", "专项小组", "工作组", "督导组", "指导组",
+           "巡视组", "巡察组", "考察组", "专班", "研究所", "事务所", "派出所", "协会", "学会", "法学会",
+           "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "指挥部",
+           "大队", "支队", "图书馆"}
+# Levels and places that open a name.
+_LEVEL = re.compile(
+    r"(?:中共)?(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|州|区|县))*?"
+    r"(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|省|市|区|县|镇|乡|街道|中共)")
+_BODY_STOP = set("个年月日项名次批的了在对是与及把将向从被为由以等并或其各和同到于给让使按据经即就也都还又再已正均不未没要应需须可能这那该此每我你他她它们之而且所若如")
+_LEAD_VERBS = tuple(sorted((
+    "成立", "组建", "建立", "设立", "单设", "下设", "会同", "协调", "联合", "督促", "指导", "提请", "召开", "组织",
+    "依托", "通过", "配合", "参加", "明确", "调整", "委托", "推进", "加强", "完成", "印发", "制定", "报请", "报送",
+    "邀请", "牵头", "统筹", "协助", "支持", "推动", "落实", "开展", "深化", "要求", "督办", "移送", "移交", "接受",
+    "听取", "汇报", "发挥", "充分", "主动", "积极", "及时", "全面", "专题", "定期", "认真", "进一步", "切实", "坚持",
+    "建设", "健全", "完善", "优化", "选派", "抽调", "挂牌", "加入", "联系", "对接", "沟通", "走访", "面向", "针对",
+    "聚焦", "围绕", "结合", "依据", "按照", "根据", "经过", "鼓励", "引导", "协同", "共同", "分别", "先后", "多次",
+    "传达", "学习", "组成", "设置", "派驻", "驻", "与", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
+    "报", "跟", "给", "为", "被", "让", "及", "和", "以", "后", "前", "中", "上", "下", "时", "并", "均", "即", "把",
+    "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "与会", "其中", "目前", "今年", "同时", "此外", "现",
+    "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
+    "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
+), key=len, reverse=True))
+_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2) + "|召开|组织|统一|高度|重视|部署|通过|提请")
+# Words that end in a head word but are not bodies.
+_NOT_ORG = re.compile(
+    r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
+    r"科|处|所|站|馆|中心|组|小组|支部|党支部|党组|党委|政府|专班|学院|大学|总支|工委|学会|协会|公司|集团|银行|"
+    r"[^\u4e00-\u9fff].*|.*(?:会议|工作会|推进会|部署会|座谈会|培训班)|"
+    r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县)$")
+_MAX_NAME = 22
+
+
+def _window_start(text: str, end: int, head_start: int) -> int:
+    """Leftmost position of the run of name characters that ends at the head word."""
+    i = head_start
+    quotes = 0
+    while i > 0 and end - i < _MAX_NAME:
+        ch = text[i - 1]
+        if ch == "”":
+            quotes += 1
+        elif ch == "“":
+            if quotes == 0:
+                break
+            quotes -= 1
+        elif ch in "（(）)·•":
+            pass
+        elif not ("\u4e00" <= ch <= "\u9fff") or ch in _BODY_STOP:
+            break
+        i -= 1
+    while i < head_start and text[i] in "（(）)·•":
+        i += 1
+    return i
+
+
+def find_organisations(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+    """Organisation names in ``text[start:end]``, maximal and non-overlapping, in order."""
+    end = len(text) if end is None else end
+    found: list[tuple[int, int, bool]] = []
+    for m in _HEAD_RE.finditer(text, start, end):
+        head = m.group()
+        nxt = text[m.end():m.end() + 1]
+        bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
+        if nxt and nxt in bad_next:
+            continue
+        w = _window_start(text, m.end(), m.start())
+        w = max(w, start)
+        # the leftmost level/place opening inside the window starts the name
+        name_start = None
+        for lm in _LEVEL.finditer(text, w, m.start() + 1):
+            if not _VERBS_INSIDE.search(text, lm.start(), m.start()):
+                name_start = lm.start()
+                break
+        strong = head in _STRONG
+        if name_start is None:
+            if not strong:
+                continue
+            name_start = w
+            # drop verbs and function words that run into the name from the left
+            changed = True
+            while changed and name_start < m.start():
+                changed = False
+                for v in _LEAD_VERBS:
+                    if text.startswith(v, name_start) and name_start + len(v) < m.start() + 1:
+                        name_start += len(v)
+                        changed = True
+                        break
+        else:
+            # a window that starts with a verb: the name starts at the level word
+            pass
+        name = text[name_start:m.end()]
+        if len(name) < 2 or _NOT_ORG.match(name):
+            continue
+        found.append((name_start, m.end(), strong))
+    # keep maximal spans: 区委 inside 区委政法委 goes
+    found.sort(key=lambda t: (t[0], -t[1]))
+    out: list[Mention] = []
+    last_end = -1
+    for s, e, _ in found:
+        if s < last_end:
+            if out and e > out[-1].span.end and s == out[-1].span.start:
+                pass
+            continue
+        # extend: a following candidate that starts where this ends or inside it and ends later
+        out.append(Mention("organisation", _span(text, s, e)))
+        last_end = e
+    # merge chains such as 区委 + 政法委 (区委政法委) found as two spans that touch
+    merged: list[Mention] = []
+    for mnt in out:
+        if merged and merged[-1].span.end == mnt.span.start and \
+                _HEAD_RE.fullmatch(mnt.text) is None and len(merged[-1].text) + len(mnt.text) <= _MAX_NAME \
+                and merged[-1].text.endswith(("委", "党委", "政府")) and not mnt.text.startswith(("中共",)):
+            prev = merged.pop()
+            merged.append(Mention("organisation", _span(text, prev.span.start, mnt.span.end)))
+        else:
+            merged.append(mnt)
+    return merged
+
+
+def _span(text: str, s: int, e: int):
+    from kg.doc import Span
+
+    return Span(s, e, text[s:e])
+
+
+_ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)[“\"]?(?P<short>[^”\"）)]{1,20})[”\"]?[）)]")
+_COORD = re.compile(r"(?<![\u4e00-\u9fff])(?P<levels>(?:[省市区县]、){1,3}[省市区县])(?P<head>委|政府|纪委)")
+
+
+@extractor("organisations", requires=["meta"], assigns=["organisations"])
+def extract_organisations(doc: Doc) -> None:
+    """Every organisation mention, with 以下简称 abbreviations recorded as aliases of the full name."""
+    text = doc.text
+    mentions = find_organisations(text)
+    for m in _ABBREV.finditer(text):  # 中共东莞市委政法委员会（以下简称“市委政法委”）
+        before = [x for x in mentions if x.span.end <= m.start() and m.start() - x.span.end <= 1]
+        if before:
+            full = before[-1]
+            s = m.start("short")
+            short = Mention("organisation", _span(text, s, m.end("short")), {"alias_of": full.text})
+            mentions.append(short)
+            full.attrs["abbreviation"] = short.text
+    for m in _COORD.finditer(text):  # 省、市、区委 → 省委, 市委, 区委
+        for lv in m.group("levels").split("、"):
+            mentions.append(Mention("organisation", _span(text, m.start(), m.end()),
+                                    {"name": lv + m.group("head")}))
+    mentions.sort(key=lambda x: x.span.start)
+    doc.facts["organisations"] = mentions

@@ -1,0 +1,340 @@
+"""The whole flow in one screen: file → Doc → quads, and a folder → the store, kg.ttl and the views.
+
+    ingest.read_source → normalise.normalise → Doc → structure.parse → extractors.run
+      → resolve.resolve → rdf.map_report → store.replace_report → export.write_turtle → views
+
+What one report contributes depends on that report alone (its IRIs come from its bytes, its
+entities are scoped by its own jurisdiction), so files can be processed in any order, in parallel
+or in slices on different machines, and the union is always the same graph.
+
+>>> from pathlib import Path
+>>> r = process_file(Path("data/corpus/000_23a78b058b181c61.txt"))
+>>> r.stats["problems"], r.stats["evidence_exact"]
+(28, True)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg import extractors, structure
+from kg.doc import Doc
+from kg.errors import KgError
+from kg.ingest import RawText, iter_sources, read_source
+from kg.normalise import normalise
+from kg.rdf import map_report
+from kg.resolve import resolve
+from kg.vocab import GRAPH_IRI
+
+
+def make_doc(raw: RawText) -> Doc:
+    """Normalise a file's text into the frozen Doc every later step reads."""
+    text, converted = normalise(raw.text)
+    return Doc(source=raw.source, sha256=raw.sha256, text=text, path=raw.path, format=raw.format,
+               encoding=raw.encoding, converted_from_traditional=converted,
+               warnings=list(raw.warnings))
+
+
+def analyse_doc(doc: Doc, names: list[str] | None = None) -> Doc:
+    """Structure and extraction: sections, then every registered extractor in order."""
+    structure.parse(doc)
+    extractors.run(doc, names)
+    if not doc.sections:
+        doc.warn("no numbered heading found; problems were looked for in the running text")
+    return doc
+
+
+@dataclass
+class ReportResult:
+    """What one file contributes: its quads (N-Quads text, so it crosses process boundaries)."""
+
+    source: str
+    path: str
+    sha256: str
+    graph: str
+    nquads: bytes
+    stats: dict
+    warnings: list[str]
+    findings: list[str]
+    timings: dict = field(default_factory=dict)
+
+
+def process_file(path: Path, *, max_bytes: int | None = None) -> ReportResult:
+    """Run one file through the whole pipeline; raises KgError subclasses for bad input."""
+    import pyoxigraph
+
+    t0 = time.perf_counter()
+    raw = read_source(path, **({"max_bytes": max_bytes} if max_bytes else {}))
+    t1 = time.perf_counter()
+    doc = make_doc(raw)
+    t2 = time.perf_counter()
+    analyse_doc(doc)
+    t3 = time.perf_counter()
+    res = resolve(doc)
+    t4 = time.perf_counter()
+    quads = map_report(doc, res)
+    t5 = time.perf_counter()
+    data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
+    t6 = time.perf_counter()
+    f = doc.facts
+    stats = {
+        "problems": len(f.get("problems", [])), "measures": len(f.get("measures", [])),
+        "policies": len(res.policies), "organisations": len(res.organisations),
+        "people": len(res.people), "quads": len(quads), "chars": len(doc.text),
+        "bytes": len(raw.text.encode("utf-8")), "evidence_exact": True,
+    }
+    findings = [f"{doc.source}: {x['message']}" for x in f.get("findings", [])]
+    return ReportResult(source=raw.source, path=str(path), sha256=raw.sha256,
+                        graph=GRAPH_IRI + raw.sha256[:16], nquads=data, stats=stats,
+                        warnings=[f"{doc.source}: {w}" for w in doc.warnings], findings=findings,
+                        timings={"ingest": t1 - t0, "normalise": t2 - t1, "extract": t3 - t2,
+                                 "resolve": t4 - t3, "map": t5 - t4, "serialise": t6 - t5})
+
+
+def _process_safely(args: tuple[str, int | None]):
+    path, max_bytes = args
+    try:
+        return process_file(Path(path), max_bytes=max_bytes)
+    except KgError as e:
+        return f"{e}"
+    except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+        return f"{Path(path).name}: internal error while processing ({type(e).__name__}: {e}); " \
+               f"please report it with the file"
+
+
+@dataclass
+class BuildSummary:
+    """What a build did, for the terminal and for tests."""
+
+    out_dir: Path
+    reports_built: int = 0
+    reports_skipped: int = 0
+    reports_removed: int = 0
+    totals: dict = field(default_factory=dict)
+    triples: int = 0
+    warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+    def render(self) -> str:
+        t = self.totals
+        lines = [
+            f"built {self.reports_built} report(s), skipped {self.reports_skipped} unchanged, "
+            f"removed {self.reports_removed}, failed {len(self.failures)} in {self.seconds:.1f} s",
+            f"  problems {t.get('problems', 0)}, measures {t.get('measures', 0)}, "
+            f"policies {t.get('policies', 0)}, organisations {t.get('organisations', 0)}, "
+            f"people {t.get('people', 0)}   (in the reports built now)",
+            f"  graph: {self.triples} triples → {self.out_dir / 'kg.ttl'}",
+            f"  warnings {len(self.warnings)}, consistency findings {len(self.findings)}",
+        ]
+        lines += [f"  finding: {x}" for x in self.findings]
+        lines += [f"  warning: {x}" for x in self.warnings[:20]]
+        if len(self.warnings) > 20:
+            lines.append(f"  … {len(self.warnings) - 20} more warnings")
+        return "\n".join(lines)
+
+
+def _in_shard(source: str, shard: tuple[int, int] | None) -> bool:
+    if shard is None:
+        return True
+    import hashlib
+
+    i, n = shard
+    return int(hashlib.sha256(source.encode("utf-8")).hexdigest()[:8], 16) % n == i - 1
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'2/8' → (2, 8); None stays None.
+
+    >>> parse_shard("2/8")
+    (2, 8)
+    """
+    if not text:
+        return None
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise KgError(f"--shard takes I/N such as 2/8, not {text!r}") from None
+    if not 1 <= i <= n:
+        raise KgError(f"--shard {text}: I must be between 1 and N")
+    return i, n
+
+
+def _results(paths: list[Path], jobs: int, max_bytes, progress: bool):
+    """Process files (in worker processes when jobs > 1), yielding results in input order."""
+    args = [(str(p), max_bytes) for p in paths]
+    bar = None
+    if progress and len(paths) > 5:
+        import click
+
+        bar = click.progressbar(length=len(paths), label="building", file=sys.stderr)
+        bar.__enter__()
+    try:
+        if jobs == 1 or len(paths) < 4:
+            it = map(_process_safely, args)
+        else:
+            import multiprocessing as mp
+
+            pool = mp.get_context("fork" if sys.platform != "win32" else "spawn").Pool(jobs)
+            it = pool.imap(_process_safely, args, chunksize=max(1, min(16, len(args) // (jobs * 8) or 1)))
+        for r in it:
+            if bar is not None:
+                bar.update(1)
+            yield r
+        if jobs != 1 and len(paths) >= 4:
+            pool.close()
+            pool.join()
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: bool = False,
+                 shard: str | None = None, write_views: bool = True, progress: bool = False,
+                 max_bytes: int | None = None) -> BuildSummary:
+    """Build (or update) the graph of every report under ``inputs`` into ``out_dir``."""
+    import pyoxigraph
+
+    from kg.export import write_turtle
+    from kg.store import Store
+
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or os.cpu_count() or 1
+    summary = BuildSummary(out_dir=out_dir)
+    totals = {k: 0 for k in ("problems", "measures", "policies", "organisations", "people")}
+    sh = parse_shard(shard)
+    try:
+        paths = [p for p in iter_sources(list(inputs)) if _in_shard(p.name, sh)]
+    except KgError as e:
+        summary.failures.append(str(e))
+        paths = []
+
+    if sh is not None:  # a slice: N-Quads only, no store, no views
+        target = out_dir / f"shard-{sh[0]}-of-{sh[1]}.nq"
+        tmp = target.with_suffix(".nq.tmp")
+        seen: set[str] = set()
+        lines: list[bytes] = []
+        for r in _results(paths, jobs, max_bytes, progress):
+            if isinstance(r, str):
+                summary.failures.append(r)
+                continue
+            if r.sha256 in seen:
+                summary.warnings.append(f"{r.source}: same bytes as a file already built; skipped")
+                continue
+            seen.add(r.sha256)
+            lines.extend(x for x in r.nquads.splitlines() if x)
+            _add(totals, r.stats)
+            summary.reports_built += 1
+            summary.findings += r.findings
+            summary.warnings += r.warnings
+        tmp.write_bytes(b"\n".join(sorted(set(lines))) + b"\n")
+        os.replace(tmp, target)
+        summary.triples = len(set(lines))
+        summary.totals = totals
+        summary.outputs.append(target)
+        summary.seconds = time.perf_counter() - t0
+        return summary
+
+    store = Store.open(out_dir)
+    try:
+        with store.writer(wait=0):
+            manifest = store.manifest()
+            todo, hashes = [], {}
+            for p in paths:
+                # unchanged files are skipped by content hash (reading bytes is cheap next to parsing)
+                try:
+                    import hashlib
+
+                    digest = hashlib.sha256(p.read_bytes()).hexdigest()
+                except OSError:
+                    todo.append(p)
+                    continue
+                hashes[p.name] = digest
+                if manifest.get(p.name, {}).get("sha256") == digest:
+                    summary.reports_skipped += 1
+                else:
+                    todo.append(p)
+            seen_hash = {v["sha256"]: k for k, v in manifest.items()}
+            for r in _results(todo, jobs, max_bytes, progress):
+                if isinstance(r, str):
+                    summary.failures.append(r)
+                    continue
+                other = seen_hash.get(r.sha256)
+                if other is not None and other != r.source:
+                    summary.warnings.append(f"{r.source}: same bytes as {other}; skipped as a duplicate")
+                    continue
+                seen_hash[r.sha256] = r.source
+                quads = pyoxigraph.parse(r.nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+                store.replace_report(r.source, r.sha256, r.graph, quads)
+                _add(totals, r.stats)
+                for k, v in r.timings.items():
+                    summary.timings[k] = summary.timings.get(k, 0.0) + v
+                summary.reports_built += 1
+                summary.findings += r.findings
+                summary.warnings += r.warnings
+            if prune:
+                present = {p.name for p in paths}
+                for source in sorted(set(store.manifest()) - present):
+                    store.remove_report(source)
+                    summary.reports_removed += 1
+            t_store = time.perf_counter()
+            summary.triples = write_turtle(store, out_dir / "kg.ttl")
+            summary.timings["export"] = time.perf_counter() - t_store
+            summary.outputs.append(out_dir / "kg.ttl")
+    finally:
+        store.close()
+    if write_views:
+        try:
+            from kg.views import write_views as _write_views
+
+            summary.outputs += list(_write_views(out_dir))
+        except KgError as e:
+            summary.warnings.append(f"views not written: {e}")
+    summary.totals = totals
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _add(totals: dict, stats: dict) -> None:
+    for k in totals:
+        totals[k] += stats.get(k, 0)
+
+
+def inspect_file(path: Path, *, as_json: bool = False) -> str:
+    """The segmentation and the facts of one report, as text or JSON (what `kg inspect` prints)."""
+    raw = read_source(path)
+    doc = analyse_doc(make_doc(raw))
+    f = doc.facts
+    meta = f.get("meta", {})
+    insp = f.get("inspection", {})
+    facts = {
+        "source": doc.source, "genre": meta.get("genre"), "jurisdiction": meta.get("jurisdiction"),
+        "title": _t(meta.get("title")), "issuer": _t(meta.get("issuer")),
+        "date": meta["date"].iso if meta.get("date") else None,
+        "inspection": {k: (v.iso if hasattr(v, "iso") else _t(v)) for k, v in insp.items() if k != "trigger"},
+        "counts": {k: v for k, (v, _) in f.get("counts", {}).items()},
+        "problems": [{"n": p.ordinal, "title": p.title.text, "status": p.status,
+                      "category": _t(p.category)} for p in f.get("problems", [])],
+        "measures": len(f.get("measures", [])),
+        "policies": [m.text for m in f.get("policies", [])],
+        "organisations": sorted({m.text for m in f.get("organisations", [])}),
+        "people": [(m.text, m.attrs.get("post")) for m in f.get("people", [])],
+        "findings": [x["message"] for x in f.get("findings", [])],
+        "warnings": doc.warnings,
+    }
+    if as_json:
+        return json.dumps(facts, ensure_ascii=False, indent=1)
+    return structure.outline(doc) + "\n\n" + json.dumps(facts, ensure_ascii=False, indent=1)
+
+
+def _t(span) -> str | None:
+    return None if span is None else span.text

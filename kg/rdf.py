@@ -1,0 +1,298 @@
+"""Doc + entities → quads in the report's own named graph, with deterministic IRIs and evidence.
+
+Every span written has ``oa:exact == rk:content[oa:start:oa:end]``; :func:`map_report` checks this
+before returning, so a wrong offset is a crash here, never a silent lie in the graph.
+The IRI scheme is documented in docs/GRAPH.md.
+"""
+from __future__ import annotations
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg.doc import Doc, Span
+from kg.resolve import Resolution, iri_hash
+from kg.vocab import (DCTERMS, FOAF, GENRES, GRAPH_IRI, ID_IRI, OA, ORG, PREFIXES, PROV, RDF, RDFS, RK,
+                      SKOS, STATUSES, VCARD, XSD)
+
+_POLICY_TYPES = {"Regulation", "Rules", "Measures", "Opinion", "Plan", "Notice", "DetailedRules",
+                 "WorkPlan", "System", "List", "Guideline", "Programme", "Outline", "Form", "Letter",
+                 "Publication", "Broadcast", "WorkReport", "OtherDocument"}
+_MEASURE_KINDS = {"planned": "Planned", "done": "Done", "unspecified": "Unspecified"}
+_ROLE_PROPS = {"lead": "leadUnit", "participating": "participatingUnit", "responsible": "responsibleUnit"}
+
+
+def report_key(doc: Doc) -> str:
+    """The report's key: the first 16 hex digits of the SHA-256 of its original bytes."""
+    return doc.sha256[:16]
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, language="zh")
+
+
+def integer(n: int) -> Literal:
+    return Literal(str(int(n)), datatype=XSD.integer)
+
+
+def xsd_date(iso: str) -> Literal:
+    return Literal(iso, datatype=XSD.date)
+
+
+class _Writer:
+    """Collects the quads of one report, with the span bookkeeping in one place."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.key = report_key(doc)
+        self.graph = NamedNode(GRAPH_IRI + self.key)
+        self.report = NamedNode(f"{ID_IRI}report/{self.key}")
+        self.quads: list[Quad] = []
+        self._spans: set[tuple[int, int]] = set()
+
+    def add(self, s, p, o) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def node(self, path: str) -> NamedNode:
+        return NamedNode(f"{ID_IRI}{path}")
+
+    def span(self, span: Span) -> NamedNode:
+        """The selector node of ``span`` (written once per report)."""
+        node = self.node(f"span/{self.key}/{span.start}-{span.end}")
+        if (span.start, span.end) not in self._spans:
+            self._spans.add((span.start, span.end))
+            if self.doc.text[span.start:span.end] != span.text:
+                raise AssertionError(f"{self.doc.source}: span {span.start}-{span.end} does not quote the text")
+            self.add(node, RDF.type, OA.TextPositionSelector)
+            self.add(node, RDF.type, OA.TextQuoteSelector)
+            self.add(node, RK.inReport, self.report)
+            self.add(node, OA.start, integer(span.start))
+            self.add(node, OA.end, integer(span.end))
+            self.add(node, OA.exact, Literal(span.text))
+        return node
+
+    def evidence(self, subject, span: Span | None, prop=None) -> None:
+        if span is not None and span.text:
+            self.add(subject, prop or RK.evidence, self.span(span))
+
+
+def map_report(doc: Doc, res: Resolution) -> list[Quad]:
+    """All quads the report contributes, in its named graph ``GRAPH_IRI + key``."""
+    w = _Writer(doc)
+    r = w.report
+    meta = doc.facts.get("meta", {})
+    w.add(r, RDF.type, RK.Report)
+    w.add(r, RDF.type, PROV.Entity)
+    w.add(r, RDF.type, FOAF.Document)
+    w.add(r, DCTERMS.source, Literal(doc.source))
+    w.add(r, RK.sha256, Literal(doc.sha256))
+    w.add(r, RK.sourceFormat, Literal(doc.format))
+    w.add(r, RK.sourceEncoding, Literal(doc.encoding))
+    w.add(r, RK.convertedFromTraditional,
+          Literal("true" if doc.converted_from_traditional else "false", datatype=XSD.boolean))
+    w.add(r, RK.content, Literal(doc.text))
+    w.add(r, RK.genre, getattr(RK, GENRES.get(meta.get("genre", "other"), "OtherGenre")))
+    if meta.get("jurisdiction"):
+        w.add(r, RK.jurisdiction, zh(meta["jurisdiction"]))
+    if meta.get("title") is not None:
+        w.add(r, DCTERMS.title, zh("".join(meta["title"].text.split())))
+        w.evidence(r, meta["title"])
+    if meta.get("date") is not None:
+        w.add(r, DCTERMS.issued, xsd_date(meta["date"].iso))
+
+    orgs = {key: w.node(f"org/{iri_hash(key)}") for key in res.organisations}
+    for key, ent in sorted(res.organisations.items()):
+        o = orgs[key]
+        w.add(o, RDF.type, ORG.Organization)
+        pref = ent.pref_label
+        w.add(o, SKOS.prefLabel, zh(pref))
+        for lab in sorted(set(ent.labels) - {pref}):
+            w.add(o, SKOS.altLabel, zh(lab))
+        for sp in ent.mentions:
+            w.evidence(o, sp)
+        w.add(r, RK.mentions, o)
+    issuer = meta.get("issuer")
+    if issuer is not None and res.org(issuer.text):
+        w.add(r, DCTERMS.publisher, orgs[res.org(issuer.text)])
+
+    for key, ent in sorted(res.people.items()):
+        p = w.node(f"person/{iri_hash(key)}")
+        w.add(p, RDF.type, FOAF.Person)
+        w.add(p, FOAF.name, zh(ent.labels[0]))
+        for post in ent.attrs.get("posts", []):
+            w.add(p, RK.post, zh(post))
+        for sp in ent.mentions:
+            w.evidence(p, sp)
+        w.add(r, RK.mentions, p)
+
+    policy_nodes = {}
+    for key, ent in sorted(res.policies.items()):
+        d = w.node(f"policy/{iri_hash(key)}")
+        policy_nodes[key] = d
+        w.add(d, RDF.type, RK.Policy)
+        w.add(d, RDF.type, PROV.Entity)
+        w.add(d, RDFS.label, zh(ent.labels[0]))
+        typ = ent.attrs.get("type", "OtherDocument")
+        w.add(d, RK.policyType, getattr(RK, typ if typ in _POLICY_TYPES else "OtherDocument"))
+        w.add(d, RK.isPolicy, Literal("true" if ent.attrs.get("is_policy", True) else "false",
+                                      datatype=XSD.boolean))
+        if ent.attrs.get("draft"):
+            w.add(d, RK.draftState, getattr(RK, ent.attrs["draft"]))
+        for sp in ent.mentions:
+            w.evidence(d, sp)
+        w.add(r, RK.mentions, d)
+
+    for key, ent in sorted(res.concepts.items()):
+        c = w.node(f"concept/{iri_hash(key)}")
+        w.add(c, RDF.type, RK.Concept)
+        w.add(c, RDF.type, SKOS.Concept)
+        w.add(c, SKOS.prefLabel, zh(ent.labels[0]))
+        w.add(c, SKOS.inScheme, RK.ConceptScheme)
+        for sp in ent.mentions:
+            w.evidence(c, sp)
+        w.add(r, RK.mentions, c)
+
+    _map_inspection(w, doc, res, orgs)
+    _map_counts(w, doc)
+    problem_nodes = _map_problems(w, doc)
+    _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes)
+    _map_quantities_contacts(w, doc)
+    return w.quads
+
+
+def _map_inspection(w: _Writer, doc: Doc, res: Resolution, orgs: dict) -> None:
+    insp = doc.facts.get("inspection") or {}
+    if not insp:
+        return
+    i = w.node(f"inspection/{w.key}")
+    w.add(i, RDF.type, RK.Inspection)
+    w.add(i, RDF.type, PROV.Activity)
+    w.add(w.report, RK.respondsTo, i)
+    if insp.get("kind") is not None:
+        word = insp["kind"].text
+        k = w.node(f"kind/{iri_hash(word)}")
+        w.add(i, RK.kind, k)
+        w.add(k, RDF.type, RK.InspectionKind)
+        w.add(k, RDF.type, SKOS.Concept)
+        w.add(k, SKOS.prefLabel, zh(word))
+        w.add(k, SKOS.inScheme, RK.InspectionKindScheme)
+    for role, prop in (("team", RK.conductedBy), ("target", RK.inspected)):
+        if insp.get(role) is not None and res.org(insp[role].text):
+            w.add(i, prop, orgs[res.org(insp[role].text)])
+    for role, prop in (("start", RK.startDate), ("end", RK.endDate), ("feedback", RK.feedbackDate)):
+        if insp.get(role) is not None:
+            w.add(i, prop, xsd_date(insp[role].iso))
+            w.evidence(i, insp[role].span)
+    if insp.get("round") is not None:
+        w.add(i, RK.round, zh("".join(insp["round"].text.split())))
+        w.evidence(i, insp["round"])
+    if insp.get("trigger") is not None:
+        w.evidence(i, insp["trigger"])
+
+
+_COUNT_PROPS = {"problems": "statedProblemCount", "completed": "statedCompletedCount",
+                "in_progress": "statedInProgressCount", "measures": "statedMeasureCount",
+                "rules": "statedRuleCount"}
+
+
+def _map_counts(w: _Writer, doc: Doc) -> None:
+    for kind, (value, span) in sorted(doc.facts.get("counts", {}).items()):
+        w.add(w.report, getattr(RK, _COUNT_PROPS[kind]), integer(value))
+        w.evidence(w.report, span)
+    for f in doc.facts.get("findings", []):
+        n = w.node(f"finding/{w.key}/{f['kind']}")
+        w.add(w.report, RK.hasFinding, n)
+        w.add(n, RDF.type, RK.ConsistencyFinding)
+        w.add(n, RK.countKind, Literal(f["kind"]))
+        w.add(n, RK.statedValue, integer(f["stated"]))
+        w.add(n, RK.listedValue, integer(f["listed"]))
+        w.add(n, RK.message, Literal(f["message"], language="en"))
+        w.evidence(n, f["span"])
+
+
+def _map_problems(w: _Writer, doc: Doc) -> dict[int, NamedNode]:
+    nodes: dict[int, NamedNode] = {}
+    cats: dict[tuple[int, int], NamedNode] = {}
+    for idx, p in enumerate(doc.facts.get("problems", [])):
+        n = w.node(f"problem/{w.key}/{idx}")
+        nodes[id(p)] = n
+        w.add(n, RDF.type, RK.Problem)
+        w.add(n, RDFS.label, zh(p.title.text))
+        if p.ordinal:
+            w.add(n, RK.ordinal, Literal(p.ordinal))
+        w.add(n, RK.reportedIn, w.report)
+        w.add(n, RK.status, getattr(RK, STATUSES[p.status]))
+        w.evidence(n, p.title)
+        w.evidence(n, p.status_evidence, RK.statusEvidence)
+        if p.category is not None and p.category.text:
+            ck = (p.category.start, p.category.end)
+            if ck not in cats:
+                c = cats[ck] = w.node(f"category/{w.key}/{len(cats)}")
+                w.add(c, RDF.type, RK.ProblemCategory)
+                w.add(c, RDFS.label, zh(p.category.text))
+                w.evidence(c, p.category)
+            w.add(n, RK.category, cats[ck])
+        if p.parent is not None and id(p.parent) in nodes:
+            w.add(n, RK.subProblemOf, nodes[id(p.parent)])
+    return nodes
+
+
+def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: dict,
+                  policies: dict) -> None:
+    from kg.resolve import policy_key
+
+    policy_mentions = doc.facts.get("policies", [])
+    counters: dict[int, int] = {}
+    index = {pid: i for i, pid in enumerate(problems)}
+    for m in doc.facts.get("measures", []):
+        pidx = index.get(id(m.problem))
+        if pidx is None:
+            continue
+        k = counters[pidx] = counters.get(pidx, -1) + 1
+        node = w.node(f"measure/{w.key}/{pidx}/{k}")
+        w.add(node, RDF.type, RK.Measure)
+        w.add(node, RDF.type, PROV.Activity)
+        w.add(node, RDFS.label, zh(m.label.text))
+        w.add(node, RK.addresses, problems[id(m.problem)])
+        for other in getattr(m, "also_addresses", []):
+            if id(other) in problems:
+                w.add(node, RK.addresses, problems[id(other)])
+        if m.ordinal:
+            w.add(node, RK.ordinal, Literal(m.ordinal))
+        w.add(node, RK.measureKind, getattr(RK, _MEASURE_KINDS[m.kind]))
+        w.evidence(node, m.span)
+        for role, span in m.units:
+            key = res.org(span.text)
+            if key:
+                w.add(node, getattr(RK, _ROLE_PROPS[role]), orgs[key])
+        for pm in policy_mentions:
+            if m.span.start <= pm.span.start < m.span.end and pm.attrs.get("action"):
+                d = policies.get(policy_key(pm.text))
+                if d is not None:
+                    w.add(node, RK.makes if pm.attrs["action"] == "makes" else RK.applies, d)
+
+
+def _map_quantities_contacts(w: _Writer, doc: Doc) -> None:
+    for q in doc.facts.get("quantities", []):
+        n = w.node(f"quantity/{w.key}/{q.span.start}-{q.span.end}")
+        w.add(w.report, RK.hasQuantity, n)
+        w.add(n, RDF.type, RK.Quantity)
+        w.add(n, RK.numericValue, Literal(repr(float(q.attrs["value"])), datatype=XSD.double))
+        w.add(n, RK.unit, zh(q.attrs["unit"]))
+        if q.attrs.get("counts"):
+            w.add(n, RK.counts, zh(q.attrs["counts"]))
+        w.evidence(n, q.span)
+    c = doc.facts.get("contacts") or {}
+    if c:
+        n = w.node(f"contact/{w.key}")
+        w.add(w.report, RK.contactPoint, n)
+        w.add(n, RDF.type, VCARD.Kind)
+        if "phone" in c:
+            w.add(n, VCARD.hasTelephone, NamedNode("tel:" + c["phone"].text.replace(" ", "")))
+        if "email" in c:
+            w.add(n, VCARD.hasEmail, NamedNode("mailto:" + c["email"].text))
+        if "address" in c:
+            a = w.node(f"contact/{w.key}/address")
+            w.add(n, VCARD.hasAddress, a)
+            w.add(a, RDF.type, VCARD.Address)
+            w.add(a, NamedNode(PREFIXES["vcard"] + "street-address"), zh(c["address"].text))
+        for sp in c.values():
+            w.evidence(n, sp)
