@@ -22,15 +22,14 @@ import re
 from dataclasses import dataclass, field
 
 from kg.doc import Doc, Span
-from kg.zh import _PLACE, place_prefix
+from kg.zh import place_levels, place_prefix
 
 _NATIONAL = re.compile(r"^(?:中共中央|党中央|中央|国务院|国家|全国|中办|国办|中纪委|最高人民)|^[\u4e00-\u9fff]{2,4}部$")
 _PRONOUNS = {"我委", "本委", "委机关", "我局", "本局", "我办", "本办", "我部", "本部", "我院", "本院"}
 
 
 def _levels(place: str) -> dict[str, str]:
-    m = _PLACE.match(place)
-    return {k: (m.group(k) or "") for k in ("prov", "city", "county")} if m else {}
+    return place_levels(place)
 
 
 def _shorten(name: str) -> str:

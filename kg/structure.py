@@ -64,6 +64,9 @@ def title_end(text: str, start: int, stop: int) -> int:
         if depth > 0 and text[m.start()] != "\n" and not m.group().endswith((":", "：")):
             pos = m.end()
             continue
+        if m.start() == start and m.group().endswith((":", "：")):  # 具体问题: opens the title
+            pos = m.end()
+            continue
         end = m.start()
         break
     else:

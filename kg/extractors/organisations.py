@@ -17,6 +17,7 @@ import re
 
 from kg.doc import Doc, Mention
 from kg.extractors import extractor
+from kg.zh import place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
 _HEADS = (
@@ -47,7 +48,7 @@ _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "
 _LEVEL = re.compile(
     r"(?:中共)?(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|州|区|县))*?"
     r"(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|省|市|区|县|镇|乡|街道|中共)")
-_BODY_STOP = set("个年月日项名次批的了在对是与及把将向从被为由以等并或其各和同到于给让使按据经即就也都还又再已正均不未没要应需须可能这那该此每我你他她它们之而且所若如")
+_BODY_STOP = set("个年月日项名次批号的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要应需须可能这那该此每我你他她它们之而且所若如")
 _LEAD_VERBS = tuple(sorted((
     "成立", "组建", "建立", "设立", "单设", "下设", "会同", "协调", "联合", "督促", "指导", "提请", "召开", "组织",
     "依托", "通过", "配合", "参加", "明确", "调整", "委托", "推进", "加强", "完成", "印发", "制定", "报请", "报送",
@@ -56,7 +57,7 @@ _LEAD_VERBS = tuple(sorted((
     "建设", "健全", "完善", "优化", "选派", "抽调", "挂牌", "加入", "联系", "对接", "沟通", "走访", "面向", "针对",
     "聚焦", "围绕", "结合", "依据", "按照", "根据", "经过", "鼓励", "引导", "协同", "共同", "分别", "先后", "多次",
     "传达", "学习", "组成", "设置", "派驻", "驻", "与", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
-    "报", "跟", "给", "为", "被", "让", "及", "和", "以", "后", "前", "中", "上", "下", "时", "并", "均", "即", "把",
+    "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
     "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "与会", "其中", "目前", "今年", "同时", "此外", "现",
     "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
@@ -93,6 +94,19 @@ def _window_start(text: str, end: int, head_start: int) -> int:
     return i
 
 
+def _trim_lead(text: str, i: int, head_start: int) -> int:
+    """Skip verbs and function words that run into a name from the left."""
+    changed = True
+    while changed and i < head_start:
+        changed = False
+        for v in _LEAD_VERBS:
+            if text.startswith(v, i) and i + len(v) <= head_start:
+                i += len(v)
+                changed = True
+                break
+    return i
+
+
 def find_organisations(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Organisation names in ``text[start:end]``, maximal and non-overlapping, in order."""
     end = len(text) if end is None else end
@@ -103,31 +117,21 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
         if nxt and nxt in bad_next:
             continue
-        w = _window_start(text, m.end(), m.start())
-        w = max(w, start)
-        # the leftmost level/place opening inside the window starts the name
-        name_start = None
-        for lm in _LEVEL.finditer(text, w, m.start() + 1):
-            if not _VERBS_INSIDE.search(text, lm.start(), m.start()):
-                name_start = lm.start()
-                break
+        w = _trim_lead(text, max(_window_start(text, m.end(), m.start()), start), m.start())
         strong = head in _STRONG
+        name_start = None
+        if place_prefix(text[w:m.end()]) and not _VERBS_INSIDE.search(text, w, m.start()):
+            name_start = w  # 龙岗区委政法委, 中共苏州市吴中区委政法委员会
+        else:
+            # the leftmost level word inside the window (with no verb after it) opens the name
+            for lm in _LEVEL.finditer(text, w, m.start() + 1):
+                if not _VERBS_INSIDE.search(text, lm.start(), m.start()):
+                    name_start = lm.start()
+                    break
         if name_start is None:
             if not strong:
                 continue
             name_start = w
-            # drop verbs and function words that run into the name from the left
-            changed = True
-            while changed and name_start < m.start():
-                changed = False
-                for v in _LEAD_VERBS:
-                    if text.startswith(v, name_start) and name_start + len(v) < m.start() + 1:
-                        name_start += len(v)
-                        changed = True
-                        break
-        else:
-            # a window that starts with a verb: the name starts at the level word
-            pass
         name = text[name_start:m.end()]
         if len(name) < 2 or _NOT_ORG.match(name):
             continue
