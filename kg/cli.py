@@ -109,5 +109,153 @@ def validate_cmd(out_dir, limit):
     sys.exit(0 if report.conforms else 1)
 
 
+@cli.command()
+@OUT_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (only this machine by default).")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--timeout", default=10.0, show_default=True, type=float,
+              help="Seconds a query may run before it is stopped.")
+@click.option("--max-rows", default=10000, show_default=True, type=int,
+              help="Most result rows (or triples) one answer returns.")
+@click.option("--workers", default=None, type=int,
+              help="Query worker processes (default: the number of cores, at least 4).")
+@click.option("--max-memory", default=2048, show_default=True, type=int, metavar="MB",
+              help="Memory one query may use before it is stopped (0 = no cap).")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@_friendly
+def serve(out_dir, host, port, timeout, max_rows, workers, max_memory, quiet):
+    """Serve the graph read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+
+    GET or POST queries; results by content negotiation (SPARQL JSON/XML/CSV/TSV, Turtle,
+    N-Triples, JSON-LD). Updates, LOAD and SERVICE are refused. A query page with the saved
+    questions is at http://HOST:PORT/. Ctrl-C stops the server.
+
+    Example: kg serve --out out/ --port 8080
+    """
+    from kg.serve import serve as run_server
+
+    def ready(server):
+        click.echo(f"serving {server.reports} reports at {server.url} (query page: "
+                   f"{server.url[:-len('sparql')]}); timeout {timeout:g} s, at most {max_rows} "
+                   "rows; Ctrl-C stops", err=True)
+
+    run_server(Path(out_dir), host=host, port=port, timeout=timeout, max_rows=max_rows,
+               workers=workers, memory_mb=max_memory or None, log=not quiet, ready=ready)
+
+
+@cli.command()
+@OUT_OPTION
+@click.option("--endpoint", required=True,
+              help="Graph Store endpoint URL, e.g. http://localhost:8890/sparql-graph-crud-auth.")
+@click.option("--user", default=None, help="User name (or KG_PUSH_USER).")
+@click.option("--password", default=None, help="Password (or KG_PUSH_PASSWORD).")
+@click.option("--graph-base", default=None, metavar="IRI",
+              help="Name the graphs IRI+KEY on the server instead of the local graph IRIs.")
+@click.option("--format", "fmt", default="nt", show_default=True,
+              type=click.Choice(["nt", "turtle"]), help="Serialisation sent to the server.")
+@click.option("--timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait for the server on each graph.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=int,
+              help="Graphs sent at the same time.")
+@_friendly
+def push(out_dir, endpoint, user, password, graph_base, fmt, timeout, jobs):
+    """Load every report's named graph into a remote triplestore (SPARQL 1.1 Graph Store protocol).
+
+    Each graph is PUT to ENDPOINT?graph=IRI, replacing that graph on the server only.
+
+    Example: kg push --endpoint http://localhost:8890/sparql-graph-crud-auth --user dba --out out/
+    """
+    from kg.push import push as push_graphs
+
+    summary = push_graphs(Path(out_dir), endpoint, user=user, password=password,
+                          graph_base=graph_base, timeout=timeout, format=fmt, jobs=jobs)
+    click.echo(summary.render())
+
+
+@cli.command("query")
+@click.argument("query", required=False)
+@OUT_OPTION
+@click.option("--list", "list_saved", is_flag=True,
+              help="List the saved questions, one per line, name first.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json"]),
+              help="table (aligned), csv, tsv or json (SPARQL 1.1 results JSON).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A saved question's parameter, e.g. --param org=区委政法委 (repeatable).")
+@click.option("--timeout", default=30.0, show_default=True, type=float,
+              help="Seconds to wait for the answer.")
+@click.option("--limit", default=None, type=int, help="Print at most this many rows.")
+@_friendly
+def query_cmd(query, out_dir, list_saved, fmt, params, timeout, limit):
+    """Ask the graph: a SPARQL string, a .rq file, or the name of a saved question.
+
+    The rk:, rkid:, dcterms:, skos:, org:, foaf:, oa:, rdfs:, xsd: … prefixes need no PREFIX line.
+
+    Example: kg query open-problems --param org=区委政法委 --out out/
+    """
+    from kg.query import format_result, list_queries, run_query
+
+    if list_saved:
+        for name, title, _ in list_queries():
+            click.echo(f"{name}\t{title}")
+        return
+    if not query:
+        raise click.UsageError("give a query (SPARQL, a .rq file or a saved question's name) "
+                               "or --list")
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        values[key.strip()] = value
+    result = run_query(Path(out_dir), query, timeout=timeout, limit=limit, params=values)
+    text = format_result(result, fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command("export")
+@OUT_OPTION
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["turtle", "nt", "trig", "nquads", "jsonld", "graphml", "gexf",
+                                 "ledger-csv"]),
+              help="turtle/nt: the union of all reports; trig/nquads/jsonld: one named graph per "
+                   "report; graphml/gexf: the entity graph for Gephi; ledger-csv: the 整改台账.")
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Write to this file (atomically) instead of standard output.")
+@_friendly
+def export_cmd(out_dir, fmt, output):
+    """Export the graph in another format, to standard output or a file.
+
+    Example: kg export --format ledger-csv -o ledger.csv --out out/
+    """
+    from kg.export import export_out
+
+    if output is None:
+        export_out(Path(out_dir), fmt, out=click.get_binary_stream("stdout"))
+    else:
+        size = export_out(Path(out_dir), fmt, path=Path(output))
+        click.echo(f"wrote {output} ({size} bytes)", err=True)
+
+
+@cli.command("remove")
+@click.argument("sources", nargs=-1, required=True)
+@OUT_OPTION
+@click.option("--wait", default=0.0, show_default=True, type=float,
+              help="Seconds to wait for a running build to finish.")
+@_friendly
+def remove_cmd(sources, out_dir, wait):
+    """Remove reports (by source name, as `kg query reports` lists them) from the graph.
+
+    Their named graphs leave the store and OUT/kg.ttl is rewritten.
+
+    Example: kg remove 003_d9623f3b0403799a.txt --out out/
+    """
+    from kg.store import remove_sources
+
+    n = remove_sources(Path(out_dir), list(sources), wait=wait)
+    click.echo(f"removed {len(sources)} report(s); the graph now has {n} triples")
+
+
 def main():  # pragma: no cover - entry point
     cli(prog_name="kg")

@@ -14,6 +14,7 @@ or in slices on different machines, and the union is always the same graph.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -259,11 +260,11 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
                     todo.append(p)
                     continue
                 hashes[p.name] = digest
-                if manifest.get(p.name, {}).get("sha256") == digest:
+                if manifest.get(p.name, {}).get("sha256") == _stamp(digest):
                     summary.reports_skipped += 1
                 else:
                     todo.append(p)
-            seen_hash = {v["sha256"]: k for k, v in manifest.items()}
+            seen_hash = {v["sha256"].split("@")[0]: k for k, v in manifest.items()}
             for r in _results(todo, jobs, max_bytes, progress):
                 if isinstance(r, str):
                     summary.failures.append(r)
@@ -274,7 +275,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
                     continue
                 seen_hash[r.sha256] = r.source
                 quads = pyoxigraph.parse(r.nquads, format=pyoxigraph.RdfFormat.N_QUADS)
-                store.replace_report(r.source, r.sha256, r.graph, quads)
+                store.replace_report(r.source, _stamp(r.sha256), r.graph, quads)
                 _add(totals, r.stats)
                 for k, v in r.timings.items():
                     summary.timings[k] = summary.timings.get(k, 0.0) + v
@@ -302,6 +303,24 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
     summary.totals = totals
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the package's own source: a changed extractor rebuilds every report."""
+    import hashlib
+
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _stamp(digest: str) -> str:
+    """What the store's manifest records for a built file: its bytes' hash and the code's."""
+    return f"{digest}@{code_version()}"
 
 
 def _add(totals: dict, stats: dict) -> None:

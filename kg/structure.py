@@ -120,7 +120,10 @@ def parse(doc: Doc) -> None:
     for start, end, style, n, at_line in _find_markers(text):
         num = _number(style, n)
         prev = last.get(style, 0)
-        ok = num == 1 or num == prev + 1 or (at_line and style != "enum" and prev < num <= prev + 2)
+        # a run starts at 1 or continues; the first heading of a style at a line start may carry
+        # any number (an excerpt that starts mid-list)
+        ok = num == 1 or num == prev + 1 or (at_line and style != "enum" and
+                                              (prev < num <= prev + 2 or (style not in last and num < 100)))
         if style == "enum" and num != 1 and num != prev + 1:
             ok = False
         if not ok or (accepted and start < accepted[-1][1]):

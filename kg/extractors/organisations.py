@@ -37,6 +37,8 @@ _NEXT_WORD = {  # characters that, right after a head word, show it was the star
     "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
 }
 _HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
+# every position where a head word starts (heads overlap: 政法委 / 委员会 in 政法委员会)
+_HEAD_AT = re.compile("(?=(" + _HEAD_RE.pattern + "))")
 # Head words that name a body on their own, so no level or place needs to open the name.
 _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "常委会", "党委", "党组", "党总支", "党支部",
            "人民政府", "人民法院", "人民检察院", "公安局", "办公室", "办公厅", "研究院", "设计院", "学院", "大学",
@@ -62,7 +64,7 @@ _LEAD_VERBS = tuple(sorted((
     "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
 ), key=len, reverse=True))
-_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2) + "|召开|组织|统一|高度|重视|部署|通过|提请")
+_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v != "组织") + "|召开|统一|高度|重视|部署|通过|提请")
 # Words that end in a head word but are not bodies.
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
@@ -111,7 +113,10 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
     """Organisation names in ``text[start:end]``, maximal and non-overlapping, in order."""
     end = len(text) if end is None else end
     found: list[tuple[int, int, bool]] = []
-    for m in _HEAD_RE.finditer(text, start, end):
+    for hm in _HEAD_AT.finditer(text, start, end):
+        m = _HEAD_RE.match(text, hm.start(), end)
+        if m is None:
+            continue
         head = m.group()
         nxt = text[m.end():m.end() + 1]
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
@@ -168,7 +173,7 @@ def _span(text: str, s: int, e: int):
 
 
 _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)[“\"]?(?P<short>[^”\"）)]{1,20})[”\"]?[）)]")
-_COORD = re.compile(r"(?<![\u4e00-\u9fff])(?P<levels>(?:[省市区县]、){1,3}[省市区县])(?P<head>委|政府|纪委)")
+_COORD = re.compile(r"(?P<levels>(?:[省市区县]、){1,3}[省市区县])(?P<head>委|政府|纪委)")
 
 
 @extractor("organisations", requires=["meta"], assigns=["organisations"])
@@ -185,6 +190,7 @@ def extract_organisations(doc: Doc) -> None:
             mentions.append(short)
             full.attrs["abbreviation"] = short.text
     for m in _COORD.finditer(text):  # 省、市、区委 → 省委, 市委, 区委
+        mentions = [x for x in mentions if not (m.start() <= x.span.start and x.span.end <= m.end())]
         for lv in m.group("levels").split("、"):
             mentions.append(Mention("organisation", _span(text, m.start(), m.end()),
                                     {"name": lv + m.group("head")}))

@@ -23,13 +23,12 @@ SURNAMES = set(
     "柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝别")
 DOUBLE_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文")
 _NAME = r"(?P<name>(?:欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文)?[\u4e00-\u9fff]{2,3}?)"
-_POST_WORDS = r"(?:书记|副书记|常务副书记|区长|市长|县长|省长|主任|副主任|局长|部长|厅长|院长|检察长|组长|副组长|主席|秘书长|处长|科长|镇长|乡长|主委|委员|专职副书记|政委|所长|队长|站长|馆长|校长|董事长|总经理)"
+_POST_WORDS = r"(?:书记|副书记|常务副书记|区长|市长|县长|省长|主任|副主任|局长|部长|厅长|院长|检察长|主席|秘书长|处长|科长|镇长|乡长|主委|委员|专职副书记|政委|所长|队长|站长|馆长|校长|董事长|总经理)"
 _WITH_POST = re.compile(
     rf"(?P<post>[\u4e00-\u9fff]{{0,10}}?{_POST_WORDS}(?:、[\u4e00-\u9fff]{{0,8}}?{_POST_WORDS})*)\s?{_NAME}同志")
 _BYLINE = re.compile(rf"(?:^|(?<=[\s(（:：]))(?P<post>责任编辑|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿)\s*[:：]?\s*"
                      rf"{_NAME}(?=$|[\s)）,，;；])", re.M)
 _EXEMPLAR = re.compile(rf"(?:开展|组织|学习|宣传|评选|表彰|推出)?{_NAME}等(?:英模|先进|典型|同志|优秀)")
-_POST_TRIM = re.compile(r"^(?:以|由|经|请|和|与|及|任|为|时任|原|现任|担任|是)+")
 
 
 def plausible_name(name: str) -> bool:
@@ -63,8 +62,8 @@ def extract_people(doc: Doc) -> None:
 
     for m in _WITH_POST.finditer(text):
         post = m.group("post")
-        trim = _POST_TRIM.match(post)
-        ps = m.start("post") + (trim.end() if trim else 0)
+        cut = max((post.rfind(c) for c in "以由为经请把被和与及将任"), default=-1)
+        ps = m.start("post") + cut + 1
         # keep the post from its organisation on: cut at a clause start such as 以/由
         post = text[ps:m.end("post")]
         add(m, post, Span(ps, m.end("post"), post))
