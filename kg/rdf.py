@@ -33,6 +33,17 @@ def integer(n: int) -> Literal:
     return Literal(str(int(n)), datatype=XSD.integer)
 
 
+def decimal(value: float) -> Literal:
+    """An xsd:decimal in canonical form, so stores that canonicalise keep it byte-identical.
+
+    >>> decimal(5176400.0).value, decimal(0.95).value
+    ('5176400', '0.95')
+    """
+    v = float(value)
+    text = str(int(v)) if v.is_integer() else repr(round(v, 6))
+    return Literal(text, datatype=XSD.decimal)
+
+
 def xsd_date(iso: str) -> Literal:
     return Literal(iso, datatype=XSD.date)
 
@@ -275,7 +286,7 @@ def _map_quantities_contacts(w: _Writer, doc: Doc) -> None:
         n = w.node(f"quantity/{w.key}/{q.span.start}-{q.span.end}")
         w.add(w.report, RK.hasQuantity, n)
         w.add(n, RDF.type, RK.Quantity)
-        w.add(n, RK.numericValue, Literal(repr(float(q.attrs["value"])), datatype=XSD.double))
+        w.add(n, RK.numericValue, decimal(q.attrs["value"]))
         w.add(n, RK.unit, zh(q.attrs["unit"]))
         if q.attrs.get("counts"):
             w.add(n, RK.counts, zh(q.attrs["counts"]))

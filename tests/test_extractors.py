@@ -154,6 +154,9 @@ def test_extractors_problems_subproblems_and_their_status():
     ("正在征求意见中。", "in_progress"),
     ("将于年底前完成。", "in_progress"),
     ("加强学习教育。", "unknown"),
+    ("合同已全部整改完毕。制度待签发后执行。", "completed"),
+    ("材料已悉数归档。新制度待审定后印发。", "in_progress"),
+    ("7项已全部完成，其余将于年底前完成。", "in_progress"),
 ])
 def test_extractors_problems_status_from_own_words(body, status):
     assert problems(f"1.关于“某项工作不到位”问题的整改。{body}")[0][3] == status

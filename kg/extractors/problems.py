@@ -31,13 +31,19 @@ _CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|�
 
 STATUS_COMPLETED_HEADING = re.compile(r"已(?:经)?(?:整改完成|完成整改|整改到位|整改完毕|办结|销号)|已完成的|整改完成的")
 STATUS_PROGRESS_HEADING = re.compile(r"正在(?:推进)?整改|持续(?:推进)?整改|尚未(?:完成|整改)|未完成整改|需(?:要)?长期|基本完成|整改中")
-STATUS_PROGRESS_TEXT = re.compile(
-    r"尚有[^。；;]{0,20}未|尚未[^。；;]{0,10}(?:完成|出台|到位|办结)|正在[^。；;]{0,20}(?:中|推进|整改|办理|征求|制定|修改)|"
-    r"推进中|进行中|将于[^。；;]{0,20}(?:前|底)?完成|计划于[^。；;]{0,20}完成|基本(?:完成|执行完毕|整改到位)|"
-    r"待[^。；;]{0,40}?(?:出台|印发|审定|实施|完成|办结|签发)|持续推进|仍需[^。；;]{0,10}整改")
-STATUS_COMPLETED_TEXT = re.compile(
-    r"(?:已|均已|已经|全部)(?:整改完毕|整改到位|整改完成|完成整改|办结|销号)|全部整改完毕|问题已整改|"
-    r"已悉数|通过[^。；;]{0,12}验收|整改到位完成|已全部(?:完成|落实|办结|归档)|已完成[^。；;，,]{0,30}工作")
+# An item's own words, strongest first: an explicit open remainder (尚有…未) outweighs a claim of
+# completion, an explicit completion of the problem (全部整改完毕) outweighs a pending sub-step
+# (待签发后执行), and a pending step outweighs a step done (已悉数归档).
+STATUS_TEXT = [
+    ("in_progress", re.compile(r"尚有[^。；;]{0,20}未|尚未[^。；;]{0,10}(?:完成|出台|到位|办结|整改)|"
+                               r"基本(?:完成|执行完毕|整改到位|办结)|仍需[^。；;]{0,10}整改|推进中|进行中|整改中")),
+    ("completed", re.compile(r"(?:已|均已|已经|全部)(?:整改完毕|整改到位|整改完成|完成整改|办结|销号)|"
+                             r"全部整改完毕|问题已整改|通过[^。；;]{0,12}验收")),
+    ("in_progress", re.compile(r"正在[^。；;]{0,20}(?:中|推进|整改|办理|征求|制定|修改)|将于[^。；;]{0,20}完成|"
+                               r"计划于[^。；;]{0,20}完成|待[^。；;]{0,40}?(?:出台|印发|审定|实施|完成|办结|签发)|"
+                               r"持续推进")),
+    ("completed", re.compile(r"已悉数|已全部(?:完成|落实|办结|归档)|已完成[^。；;，,]{0,30}工作|整改到位完成")),
+]
 
 
 def _strip_quotes(s: str) -> str:
@@ -78,12 +84,10 @@ def _heading_status(sec: Section) -> tuple[str, Span | None]:
 
 
 def _text_status(doc: Doc, start: int, end: int) -> tuple[str, Span | None]:
-    m = STATUS_PROGRESS_TEXT.search(doc.text, start, end)
-    if m:
-        return "in_progress", doc.span(m.start(), m.end())
-    m = STATUS_COMPLETED_TEXT.search(doc.text, start, end)
-    if m:
-        return "completed", doc.span(m.start(), m.end())
+    for status, pat in STATUS_TEXT:
+        m = pat.search(doc.text, start, end)
+        if m:
+            return status, doc.span(m.start(), m.end())
     return "unknown", None
 
 

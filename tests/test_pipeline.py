@@ -1,0 +1,171 @@
+"""The whole pipeline on the five real sample reports: golden facts, exact evidence, determinism."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+
+from kg.pipeline import build_corpus, process_file
+
+ROOT = Path(__file__).resolve().parent.parent
+RK = rdflib.Namespace("https://w3id.org/rectkg/ontology#")
+OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
+
+
+def test_pipeline_every_evidence_span_is_exact(sample_graph):
+    g = sample_graph
+    checked = 0
+    contents = {r: str(c) for r, c in g.subject_objects(RK.content)}
+    for sel in set(g.subjects(RK.inReport, None)):
+        report = g.value(sel, RK.inReport)
+        start, end = int(g.value(sel, OA.start)), int(g.value(sel, OA.end))
+        assert contents[report][start:end] == str(g.value(sel, OA.exact)), sel
+        assert end > start
+        checked += 1
+    assert checked > 1000
+
+
+def test_pipeline_every_problem_and_measure_has_evidence(sample_graph):
+    g = sample_graph
+    for cls in (RK.Problem, RK.Measure):
+        nodes = set(g.subjects(rdflib.RDF.type, cls))
+        assert nodes
+        assert all(g.value(n, RK.evidence) is not None for n in nodes)
+
+
+# Where the pipeline knowingly differs from the hand annotation, and why.
+KNOWN_GAPS = {
+    ("003_d9623f3b0403799a.txt", "start"): "the report gives 3月1日 and never its year; left out, not guessed",
+    ("004_e3e487f47ac6cebd.txt", "target"): "the annotator read the target from a later sentence",
+}
+
+
+def _norm(s):
+    import re
+    import unicodedata
+
+    return re.sub(r"[\s“”\"'‘’「」《》()（）。，,、；;：:]", "", unicodedata.normalize("NFKC", s or ""))
+
+
+@pytest.mark.parametrize("doc", ["000_23a78b058b181c61.txt", "001_2b4c8fa6d4b795d8.txt",
+                                 "002_8460a2e6d7540865.txt", "003_d9623f3b0403799a.txt",
+                                 "004_e3e487f47ac6cebd.txt"])
+def test_pipeline_golden_facts_per_report(doc, corpus_dir, gold):
+    """Counts and key facts of each sample report against its hand annotation."""
+    from kg.ingest import read_source
+    from kg.pipeline import analyse_doc, make_doc
+
+    g = gold[doc]
+    d = analyse_doc(make_doc(read_source(corpus_dir / doc)))
+    f = d.facts
+    assert [_norm(p.title.text) for p in f["problems"]] == [_norm(p["title"]) for p in g["problems"]]
+    if g["report_date"]:
+        assert f["meta"]["date"].iso == g["report_date"]
+    from kg.resolve import resolve
+
+    res = resolve(d)
+    issuer = res.organisations[res.org(f["meta"]["issuer"].text)]
+    assert _norm(g["issuer"]) in {_norm(x) for x in issuer.labels}
+    gi = g["inspection"] or {}
+    i = f["inspection"]
+    for key, mine in (("kind", "kind"), ("team", "team"), ("target", "target"), ("start", "start"),
+                      ("end", "end"), ("feedback_date", "feedback"), ("round", "round")):
+        if not gi.get(key) or (doc, key) in KNOWN_GAPS:
+            continue
+        v = i[mine]
+        assert _norm(v.iso if hasattr(v, "iso") else v.text) == _norm(gi[key]), key
+    stated = {k: v for k, v in (g["stated_counts"] or {}).items() if v is not None}
+    assert {k: v for k, (v, _) in f["counts"].items()} == stated
+    outer = [m.text for m in f["policies"] if not m.attrs["nested"]]
+    assert set(map(_norm, g["policies"])) <= set(map(_norm, outer)) | {_norm(m.text) for m in f["policies"]}
+
+
+def test_pipeline_statuses_match_gold_where_gold_knows(corpus_dir, gold):
+    from kg.ingest import read_source
+    from kg.pipeline import analyse_doc, make_doc
+
+    right = total = 0
+    for doc, g in gold.items():
+        d = analyse_doc(make_doc(read_source(corpus_dir / doc)))
+        for mine, theirs in zip(d.facts["problems"], g["problems"]):
+            if theirs["status"] != "unknown":
+                total += 1
+                right += mine.status == theirs["status"]
+    assert total > 30 and right / total >= 0.95, (right, total)
+
+
+def test_pipeline_consistency_finding_on_the_sample(built_corpus):
+    """The Wuzhong report states 25 completed problems but numbers 24 items (one quotes two problems)."""
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(built_corpus / "kg.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    rows = list(store.query("""
+        PREFIX rk: <https://w3id.org/rectkg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?src ?kind ?stated ?listed WHERE { ?r dcterms:source ?src ; rk:hasFinding ?f .
+          ?f rk:countKind ?kind ; rk:statedValue ?stated ; rk:listedValue ?listed } ORDER BY ?src"""))
+    got = [(r["src"].value, r["kind"].value, int(r["stated"].value), int(r["listed"].value)) for r in rows]
+    assert ("000_23a78b058b181c61.txt", "completed", 25, 25) in got
+
+
+def test_pipeline_turtle_parses_in_rdflib_and_pyoxigraph(built_corpus, sample_graph):
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(built_corpus / "kg.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(store) == len(sample_graph) > 10000
+
+
+def test_pipeline_build_twice_is_byte_identical(tmp_path, corpus_dir):
+    a = build_corpus([corpus_dir], tmp_path / "a", write_views=False)
+    b = build_corpus([corpus_dir], tmp_path / "b", write_views=False)
+    assert not a.failures and not b.failures
+    assert (tmp_path / "a" / "kg.ttl").read_bytes() == (tmp_path / "b" / "kg.ttl").read_bytes()
+
+
+def test_pipeline_parallel_build_equals_serial(tmp_path, corpus_dir):
+    build_corpus([corpus_dir], tmp_path / "s", write_views=False, jobs=1)
+    build_corpus([corpus_dir], tmp_path / "p", write_views=False, jobs=2)
+    assert (tmp_path / "s" / "kg.ttl").read_bytes() == (tmp_path / "p" / "kg.ttl").read_bytes()
+
+
+def test_pipeline_shards_union_equals_full_build(tmp_path, corpus_dir):
+    full = build_corpus([corpus_dir], tmp_path / "full", write_views=False)
+    assert not full.failures
+    quads = set()
+    for i in (1, 2, 3):
+        s = build_corpus([corpus_dir], tmp_path / "shards", shard=f"{i}/3")
+        quads |= {q for q in pyoxigraph.parse(path=str(s.outputs[0]), format=pyoxigraph.RdfFormat.N_QUADS)}
+    from kg.store import Store
+
+    st = Store.open(tmp_path / "full", read_only=True)
+    try:
+        stored = {q for q in st.quads() if q.graph_name.value.startswith("https://w3id.org/rectkg/graph/")
+                  and not q.graph_name.value.endswith(("/meta", "/analysis"))}
+    finally:
+        st.close()
+    assert quads == stored
+
+
+def test_pipeline_process_file_is_deterministic(corpus_dir):
+    a = process_file(corpus_dir / "002_8460a2e6d7540865.txt")
+    b = process_file(corpus_dir / "002_8460a2e6d7540865.txt")
+    assert a.nquads == b.nquads and a.graph.endswith(a.sha256[:16])
+
+
+def test_pipeline_dev_set_score_stays_above_090(built_corpus, tmp_path):
+    """The dev-set score (the shared scorer, vendored in tests/tools) must not drop below 0.90."""
+    shared = ROOT.parent / "shared" / "tools" / "score.py"
+    scorer = shared if shared.exists() else ROOT / "tests" / "tools" / "score.py"
+    out = tmp_path / "score.json"
+    subprocess.run([sys.executable, str(scorer), "--gold", str(ROOT / "tests" / "gold"), "--kg",
+                    str(built_corpus / "kg.ttl"), "--json", str(out)], check=True, capture_output=True)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["overall"] >= 0.90, result["mean"]
+    assert all(r["evidence"] == 1.0 for r in result["rows"])
+
+
+def test_pipeline_cli_build_summary_and_python_m(tmp_path, corpus_dir):
+    r = subprocess.run([sys.executable, "-m", "kg", "build", str(corpus_dir), "--out", str(tmp_path / "o"),
+                        "--no-views"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "built 5 report(s)" in r.stdout and "problems 107" in r.stdout and "finding:" in r.stdout
