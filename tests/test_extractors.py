@@ -309,3 +309,18 @@ def test_extractors_consistency_silent_when_it_adds_up():
     d = doc_of("（一）已整改完成的问题\n共计2个问题已整改完成。\n1.关于“甲”问题的整改。\n2.关于“乙”问题的整改。",
                ["metadata", "counts", "problems", "consistency"])
     assert d.facts["findings"] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("加强县管干部和党员干部管理。", []),                                    # 干部 is cadres, not a body
+    ("优化发展格局，统一部署。", []),                                        # 格局, 部署
+    ("县委县政府高度重视。", ["县委", "县政府"]),                             # a pair without separator
+    ("各级党委(党组)切实履责。", []),                                        # unmatched bracket, bare head
+    ("针对中央、省督导组反馈的问题", ["中央督导组", "省督导组"]),             # coordinated levels
+    ("送交商务部、公安部审核。", ["商务部", "公安部"]),                       # national ministries
+    ("学习《中共中央政治局关于某事的规定》", []),                             # names inside a title are the title's
+    ("由县委办公室牵头，县委召开常委会研究。", ["县委办公室", "县委"]),          # a verb ends the clause before a head
+    ("机关纪委开展检查，基层治理科配合。", ["机关纪委", "基层治理科"]),         # strong heads without a level
+])
+def test_extractors_organisations_grammar_rules(text, expected):
+    assert orgs(text) == expected

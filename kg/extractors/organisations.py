@@ -28,12 +28,12 @@ _HEADS = (
     "领导小组", "工作小组", "专项小组", "小组", "工作组", "督导组", "指导组", "巡视组", "巡察组", "考察组",
     "专班", "科", "处", "研究所", "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆",
     "协会", "学会", "法学会", "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网",
-    "报社", "电视台", "委",
+    "报社", "电视台", "居委会", "村委会", "中学", "小学", "学校", "幼儿园", "纪检监察组", "委",
 )
 _NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
-    "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派书",
+    "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派书会",
     "院": "长士落内", "处": "理置分罚长", "所": "有以在属长", "站": "位长", "科": "学技长研", "中心": "组工任",
-    "会": "议长员同", "厅": "长", "署": "名", "馆": "长", "党组": "织", "支部": "书", "小组": "长",
+    "会": "议长员同", "厅": "长", "大学": "习生", "学校": "长", "中学": "生习", "小学": "生习", "署": "名", "馆": "长", "党组": "织", "支部": "书", "小组": "长",
     "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
 }
 _HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
@@ -45,12 +45,23 @@ _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "
            "党校", "分校", "服务中心", "中心", "领导小组", "工作小组", "专项小组", "工作组", "督导组", "指导组",
            "巡视组", "巡察组", "考察组", "专班", "研究所", "事务所", "派出所", "协会", "学会", "法学会",
            "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "指挥部",
-           "大队", "支队", "图书馆"}
+           "大队", "支队", "图书馆", "局", "中学", "小学", "居委会", "村委会", "纪委", "科", "纪检监察组"}
+# characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
+_PREV_WORD = {"部": "干内全局外本各细俱", "局": "格布大全结当开出", "办": "承督交举创主协包开兴代公民", "科": "学专工内外牙眼儿本预分",
+              "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益"}
+# State Council ministries and national bodies named without a level word (a fixed list of the state)
+_NATIONAL_NAMES = re.compile(
+    r"(?:中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
+    r"央视|新华社|人民日报|(?:外交|国防|教育|科学技术|科技|工业和信息化|公安|国家安全|民政|司法|财政|人力资源和社会保障|"
+    r"自然资源|生态环境|住房和城乡建设|交通运输|水利|农业农村|商务|文化和旅游|退役军人事务|应急管理|审计)部)"
+    r"(?![\u4e00-\u9fff]{0,2}(?:部署|部门))")
+# a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
+_PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 # Levels and places that open a name.
 _LEVEL = re.compile(
-    r"(?:中共)?(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|州|区|县))*?"
-    r"(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|省|市|区|县|镇|乡|街道|中共)")
-_BODY_STOP = set("个年月日项名次批号的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要应需须可能这那该此每我你他她它们之而且所若如")
+    r"(?:中共)?(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共)")
+_LEVEL_AT_START = re.compile(r"(?:省|市|区|县|镇|乡|街道)(?![委级属内外])")
+_BODY_STOP = set("个年月日项名次批号级件份篇场条起户的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要需须可能这那该此每我你他她它们之而且所若如")
 _LEAD_VERBS = tuple(sorted((
     "成立", "组建", "建立", "设立", "单设", "下设", "会同", "协调", "联合", "督促", "指导", "提请", "召开", "组织",
     "依托", "通过", "配合", "参加", "明确", "调整", "委托", "推进", "加强", "完成", "印发", "制定", "报请", "报送",
@@ -70,7 +81,10 @@ _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
     r"科|处|所|站|馆|中心|组|小组|支部|党支部|党组|党委|政府|专班|学院|大学|总支|工委|学会|协会|公司|集团|银行|"
     r"[^\u4e00-\u9fff].*|.*(?:会议|工作会|推进会|部署会|座谈会|培训班)|"
-    r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县)$")
+    r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县|"
+    r".*干部|(?:工作|专项|领导|有关|相关|临时|各级|基层|上级|本级)?(?:领导小组|工作小组|专项小组|小组|工作组|专班|"
+    r"巡察组|巡视组|督导组|指导组|考察组|办公室|政法委|合作社|党群服务中心|服务中心|银行|公司|中学|小学|学校|局|支部|"
+    r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校))$")
 _MAX_NAME = 22
 
 
@@ -122,11 +136,16 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
         if nxt and nxt in bad_next:
             continue
+        prv = text[m.start() - 1:m.start()] if m.start() > 0 else ""
+        if prv and prv in _PREV_WORD.get(head, ""):
+            continue
         w = _trim_lead(text, max(_window_start(text, m.end(), m.start()), start), m.start())
         strong = head in _STRONG
         name_start = None
         if place_prefix(text[w:m.end()]) and not _VERBS_INSIDE.search(text, w, m.start()):
             name_start = w  # 龙岗区委政法委, 中共苏州市吴中区委政法委员会
+        elif _LEVEL_AT_START.match(text, w) and not _VERBS_INSIDE.search(text, w, m.start()):
+            name_start = w  # 区财政局, 市司法局
         else:
             # the leftmost level word inside the window (with no verb after it) opens the name
             for lm in _LEVEL.finditer(text, w, m.start() + 1):
@@ -136,7 +155,27 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         if name_start is None:
             if not strong:
                 continue
+            # a verb inside the window ends the clause before the name (区委召开常委会)
             name_start = w
+            for vm in _VERBS_INSIDE.finditer(text, w, m.start()):
+                name_start = vm.end()
+        # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
+        seg = text[name_start:m.end()]
+        depth, cut = 0, None
+        for k, ch in enumerate(seg):
+            if ch in "(（":
+                depth += 1
+                if depth == 1:
+                    open_at = k
+            elif ch in ")）":
+                if depth == 0:
+                    cut = k + 1
+                else:
+                    depth -= 1
+        if depth > 0:
+            cut = open_at + 1
+        if cut is not None:
+            name_start += cut
         name = text[name_start:m.end()]
         if len(name) < 2 or _NOT_ORG.match(name):
             continue
@@ -153,17 +192,21 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         # extend: a following candidate that starts where this ends or inside it and ends later
         out.append(Mention("organisation", _span(text, s, e)))
         last_end = e
-    # merge chains such as 区委 + 政法委 (区委政法委) found as two spans that touch
-    merged: list[Mention] = []
-    for mnt in out:
-        if merged and merged[-1].span.end == mnt.span.start and \
-                _HEAD_RE.fullmatch(mnt.text) is None and len(merged[-1].text) + len(mnt.text) <= _MAX_NAME \
-                and merged[-1].text.endswith(("委", "党委", "政府")) and not mnt.text.startswith(("中共",)):
-            prev = merged.pop()
-            merged.append(Mention("organisation", _span(text, prev.span.start, mnt.span.end)))
+    for nm in _NATIONAL_NAMES.finditer(text, start, end):
+        if not any(o.span.start <= nm.start() < o.span.end for o in out):
+            out.append(Mention("organisation", _span(text, nm.start(), nm.end())))
+    out.sort(key=lambda o: o.span.start)
+    split: list[Mention] = []
+    for o in out:
+        pm = _PAIR.match(o.text)
+        if pm:
+            s0 = o.span.start
+            split.append(Mention("organisation", _span(text, s0, s0 + pm.end("a"))))
+            split.append(Mention("organisation", _span(text, s0 + pm.start("b"), s0 + pm.end("b"))))
         else:
-            merged.append(mnt)
-    return merged
+            split.append(o)
+    out = split
+    return out
 
 
 def _span(text: str, s: int, e: int):
@@ -173,14 +216,20 @@ def _span(text: str, s: int, e: int):
 
 
 _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)[“\"]?(?P<short>[^”\"）)]{1,20})[”\"]?[）)]")
-_COORD = re.compile(r"(?P<levels>(?:[省市区县]、){1,3}[省市区县])(?P<head>委|政府|纪委)")
+_COORD = re.compile(r"(?P<levels>(?:(?:中央|[省市区县])、){1,3}(?:中央|[省市区县]))"
+                    r"(?P<head>委|政府|纪委|督导组|巡视组|巡察组|指导组|政法委|纪委监委)")
 
 
 @extractor("organisations", requires=["meta"], assigns=["organisations"])
 def extract_organisations(doc: Doc) -> None:
     """Every organisation mention, with 以下简称 abbreviations recorded as aliases of the full name."""
     text = doc.text
-    mentions = find_organisations(text)
+    from kg.extractors.policies import find_titles
+
+    titles = [(s, e) for s, e, depth in find_titles(text) if depth == 0]
+    # names inside a document title (《中共中央政治局…细则》) are part of the title, not mentions
+    mentions = [m for m in find_organisations(text)
+                if not any(a <= m.span.start and m.span.end <= b for a, b in titles)]
     for m in _ABBREV.finditer(text):  # 中共东莞市委政法委员会（以下简称“市委政法委”）
         before = [x for x in mentions if x.span.end <= m.start() and m.start() - x.span.end <= 1]
         if before:
@@ -192,7 +241,9 @@ def extract_organisations(doc: Doc) -> None:
     for m in _COORD.finditer(text):  # 省、市、区委 → 省委, 市委, 区委
         mentions = [x for x in mentions if not (m.start() <= x.span.start and x.span.end <= m.end())]
         for lv in m.group("levels").split("、"):
-            mentions.append(Mention("organisation", _span(text, m.start(), m.end()),
-                                    {"name": lv + m.group("head")}))
+            name = lv + m.group("head")
+            if name == "中央委":
+                name = "党中央"
+            mentions.append(Mention("organisation", _span(text, m.start(), m.end()), {"name": name}))
     mentions.sort(key=lambda x: x.span.start)
     doc.facts["organisations"] = mentions
