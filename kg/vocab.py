@@ -102,9 +102,8 @@ class _Namespace:
         if name not in self._names:
             raise AttributeError(f"{self._label}:{name} is not a term of the rectkg ontology "
                                  "(ontology/rectkg.ttl)")
-        node = self._cache.get(name)
-        if node is None:
-            node = self._cache[name] = NamedNode(self._base + name)
+        node = NamedNode(self._base + name)
+        object.__setattr__(self, name, node)  # later look-ups skip __getattr__
         return node
 
     def __contains__(self, name: str) -> bool:
@@ -123,7 +122,9 @@ class _Open:
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("_"):
             raise AttributeError(name)
-        return NamedNode(self._base + name)
+        node = NamedNode(self._base + name)
+        object.__setattr__(self, name, node)
+        return node
 
 
 RK = _Namespace(RK_IRI, RK_CLASSES + RK_INDIVIDUALS + RK_PROPERTIES, "rk")

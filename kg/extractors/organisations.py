@@ -110,16 +110,16 @@ def _window_start(text: str, end: int, head_start: int) -> int:
     return i
 
 
+_LEAD_RE = re.compile("|".join(_LEAD_VERBS))
+
+
 def _trim_lead(text: str, i: int, head_start: int) -> int:
     """Skip verbs and function words that run into a name from the left."""
-    changed = True
-    while changed and i < head_start:
-        changed = False
-        for v in _LEAD_VERBS:
-            if text.startswith(v, i) and i + len(v) <= head_start:
-                i += len(v)
-                changed = True
-                break
+    while i < head_start:
+        m = _LEAD_RE.match(text, i, head_start)
+        if not m:
+            break
+        i = m.end()
     return i
 
 

@@ -60,7 +60,17 @@ def extract_people(doc: Doc) -> None:
             attrs["post_span"] = post_span
         out.append(Mention("person", Span(s, e, name), attrs))
 
-    for m in _WITH_POST.finditer(text):
+    # anchor on 同志 and match the post and name in the few characters before it
+    matches = []
+    pos = text.find("同志")
+    while pos >= 0:
+        lo = max(0, pos - 40)
+        for m in _WITH_POST.finditer(text, lo, pos + 2):
+            if m.end() == pos + 2:
+                matches.append(m)
+                break
+        pos = text.find("同志", pos + 2)
+    for m in matches:
         post = m.group("post")
         cut = max((post.rfind(c) for c in "以由为经请把被和与及将任"), default=-1)
         ps = m.start("post") + cut + 1

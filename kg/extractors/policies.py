@@ -20,6 +20,7 @@ from kg.doc import Doc, Mention, Span
 from kg.extractors import extractor
 
 _OPEN, _CLOSE = "《〈", "》〉"
+_BRACKETS = re.compile("[《〈》〉\n]")
 _DRAFT = [("征求意见稿", "ConsultationDraft"), ("草拟稿", "Draft"), ("草案", "Draft"), ("讨论稿", "Draft"),
           ("送审稿", "Draft"), ("修订稿", "RevisedDraft"), ("试行", "Trial"), ("暂行", "Interim")]
 # (ending, type, is a policy)
@@ -81,7 +82,8 @@ def find_titles(text: str) -> list[tuple[int, int, int]]:
     """(start, end, depth) of every bracketed title, outer ones first; unbalanced brackets are skipped."""
     out = []
     stack: list[int] = []
-    for i, ch in enumerate(text):
+    for bm in _BRACKETS.finditer(text):
+        i, ch = bm.start(), bm.group()
         if ch in _OPEN:
             stack.append(i)
         elif ch in _CLOSE and stack:
