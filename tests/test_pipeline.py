@@ -169,3 +169,81 @@ def test_pipeline_cli_build_summary_and_python_m(tmp_path, corpus_dir):
                         "--no-views"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "built 5 report(s)" in r.stdout and "problems 107" in r.stdout and "finding:" in r.stdout
+
+
+def _titles(path):
+    from kg.ingest import read_source
+    from kg.pipeline import analyse_doc, make_doc
+
+    d = analyse_doc(make_doc(read_source(path)))
+    return d, [p.title.text for p in d.facts["problems"]]
+
+
+@pytest.fixture(scope="module")
+def reference(corpus_dir):
+    return _titles(corpus_dir / "000_23a78b058b181c61.txt")[1]
+
+
+def test_pipeline_traditional_characters_give_the_same_problems(tmp_path, corpus_dir, reference):
+    from opencc import OpenCC
+
+    text = (corpus_dir / "000_23a78b058b181c61.txt").read_text(encoding="utf-8")
+    p = tmp_path / "trad.txt"
+    p.write_text(OpenCC("s2t").convert(text), encoding="utf-8")
+    d, titles = _titles(p)
+    assert d.converted_from_traditional
+    assert len(titles) == len(reference)
+    assert sum(a == b for a, b in zip(titles, reference)) >= 0.9 * len(reference)
+
+
+def test_pipeline_gbk_and_utf16_files_give_the_same_problems(tmp_path, corpus_dir, reference):
+    text = (corpus_dir / "000_23a78b058b181c61.txt").read_text(encoding="utf-8")
+    for enc in ("gbk", "utf-16"):
+        p = tmp_path / f"r-{enc}.txt"
+        p.write_bytes(text.encode(enc))
+        d, titles = _titles(p)
+        assert titles == reference, enc
+
+
+def test_pipeline_pinyin_mirror_text_gives_the_same_problems(tmp_path, corpus_dir, reference):
+    text = (corpus_dir / "000_23a78b058b181c61.txt").read_text(encoding="utf-8")
+    p = tmp_path / "mirror.txt"
+    p.write_text(text.replace("整改", "整(zhěng)改").replace("进行", "进(jìn)行"), encoding="utf-8")
+    assert _titles(p)[1] == reference
+
+
+def test_pipeline_docx_report(tmp_path, corpus_dir, reference):
+    import docx
+
+    d = docx.Document()
+    for line in (corpus_dir / "000_23a78b058b181c61.txt").read_text(encoding="utf-8").splitlines():
+        d.add_paragraph(line)
+    p = tmp_path / "r.docx"
+    d.save(p)
+    doc, titles = _titles(p)
+    assert doc.format == "docx" and titles == reference
+
+
+def test_pipeline_html_report_with_site_chrome(tmp_path, corpus_dir, reference):
+    import html
+
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in
+                   (corpus_dir / "000_23a78b058b181c61.txt").read_text(encoding="utf-8").splitlines())
+    page = ("<html><head><meta charset='gbk'><title>巡察整改</title><script>var x='<p>1.关于“假”问题</p>';</script>"
+            "</head><body><div class='nav'>首页 | 要闻 | 通知公告</div><div class='content'>" + body +
+            "</div><div class='footer'>版权所有 某某网站 ICP备12345678号</div></body></html>")
+    p = tmp_path / "r.html"
+    p.write_bytes(page.encode("gbk"))
+    doc, titles = _titles(p)
+    assert doc.format == "html" and titles == reference
+    assert "版权所有" not in doc.text and "首页" not in doc.text
+
+
+def test_pipeline_excerpt_that_stops_mid_sentence(tmp_path, corpus_dir):
+    text = (corpus_dir / "002_8460a2e6d7540865.txt").read_text(encoding="utf-8")
+    cut = text.index("一是强化重大决策信息收集工作") + 9   # mid-sentence inside a measure
+    p = tmp_path / "excerpt.txt"
+    p.write_text(text[:cut], encoding="utf-8")
+    d, titles = _titles(p)
+    assert titles[-2:] == ["一些重要工作的推动仍有差距", "对全市风险评估“应评尽评”的要求落实不到位"]
+    assert d.facts["measures"][-1].span.text == "一是强化重大决策信"
