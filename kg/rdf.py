@@ -185,8 +185,9 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
             w.evidence(d, sp)
         w.add(r, RK.mentions, d)
 
+    concept_nodes = {}
     for key, ent in sorted(res.concepts.items()):
-        c = w.node(f"concept/{iri_hash(key)}")
+        c = concept_nodes[key] = w.node(f"concept/{iri_hash(key)}")
         w.add(c, RDF.type, RK.Concept)
         w.add(c, RDF.type, SKOS.Concept)
         w.add(c, SKOS.prefLabel, zh(ent.labels[0]))
@@ -198,7 +199,7 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
     _map_inspection(w, doc, res, orgs)
     _map_counts(w, doc)
     problem_nodes = _map_problems(w, doc)
-    _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes)
+    _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes, concept_nodes)
     _map_quantities_contacts(w, doc)
     return "".join(w.lines).encode("utf-8")
 
@@ -281,7 +282,7 @@ def _map_problems(w: _Writer, doc: Doc) -> dict[int, str]:
 
 
 def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: dict,
-                  policies: dict) -> None:
+                  policies: dict, concepts: dict) -> None:
     from kg.resolve import policy_key
 
     policy_mentions = doc.facts.get("policies", [])
@@ -308,6 +309,9 @@ def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: d
             key = res.org(span.text)
             if key:
                 w.add(node, getattr(RK, _ROLE_PROPS[role]), orgs[key])
+        for cm in doc.facts.get("concepts", []):
+            if m.span.start <= cm.span.start < m.span.end and cm.text in concepts:
+                w.add(node, RK.mentions, concepts[cm.text])
         for pm in policy_mentions:
             if m.span.start <= pm.span.start < m.span.end and pm.attrs.get("action"):
                 d = policies.get(policy_key(pm.text))

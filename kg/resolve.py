@@ -142,8 +142,11 @@ def resolve(doc: Doc) -> Resolution:
         return key
 
     issuer = meta.get("issuer")
+    pronouns = []
     for m in doc.facts.get("organisations", []):
-        if "alias_of" in m.attrs:
+        if m.attrs.get("pronoun"):
+            pronouns.append(m.span)
+        elif "alias_of" in m.attrs:
             add_org(m.text, m.span, key_name=m.attrs["alias_of"])
         elif "name" in m.attrs:
             add_org(m.attrs["name"], m.span)
@@ -154,6 +157,8 @@ def resolve(doc: Doc) -> Resolution:
         # a signature in short form (市委政法委) names the body the opening spelt out in full
         if ik is not None:
             res.organisations[ik].attrs["issuer"] = True
+            for sp in pronouns:  # 我委 / 本委 / 委机关: evidence of the issuer, not a name of it
+                res.organisations[ik].mentions.append(sp)
     insp = doc.facts.get("inspection", {})
     for role in ("team", "target"):
         if insp.get(role) is not None:

@@ -324,3 +324,14 @@ def test_extractors_consistency_silent_when_it_adds_up():
 ])
 def test_extractors_organisations_grammar_rules(text, expected):
     assert orgs(text) == expected
+
+
+def test_extractors_organisations_pronouns_point_at_the_issuer():
+    from kg.resolve import resolve
+
+    d = doc_of("我委高度重视，委机关办公室牵头整改，本委全体干部参加。\n中共平阳县委政法委员会\n2022年5月1日",
+               ["metadata", "organisations"])
+    res = resolve(d)
+    issuer = res.organisations[res.org("中共平阳县委政法委员会")]
+    assert {sp.text for sp in issuer.mentions} >= {"我委", "本委"}
+    assert "我委" not in issuer.labels and "委机关办公室" in {m.text for m in d.facts["organisations"]}

@@ -216,6 +216,7 @@ def _span(text: str, s: int, e: int):
 
 
 _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)[“\"]?(?P<short>[^”\"）)]{1,20})[”\"]?[）)]")
+_PRONOUN = re.compile(r"(?:我|本)(?:委|局|办|院|部|厅)(?![\u4e00-\u9fff]?(?:员|托|派|书|会))|委机关(?!办公室|党委|纪委|内)")
 _COORD = re.compile(r"(?P<levels>(?:(?:中央|[省市区县])、){1,3}(?:中央|[省市区县]))"
                     r"(?P<head>委|政府|纪委|督导组|巡视组|巡察组|指导组|政法委|纪委监委)")
 
@@ -245,5 +246,9 @@ def extract_organisations(doc: Doc) -> None:
             if name == "中央委":
                 name = "党中央"
             mentions.append(Mention("organisation", _span(text, m.start(), m.end()), {"name": name}))
+    taken = [(x.span.start, x.span.end) for x in mentions]
+    for m in _PRONOUN.finditer(text):  # 我委 / 本委 / 委机关 stand for the issuer
+        if not any(a <= m.start() < b for a, b in taken):
+            mentions.append(Mention("organisation", _span(text, m.start(), m.end()), {"pronoun": True}))
     mentions.sort(key=lambda x: x.span.start)
     doc.facts["organisations"] = mentions
