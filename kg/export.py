@@ -1,0 +1,433 @@
+"""Exports: deterministic Turtle of the whole graph, the other RDF formats, Gephi graphs, the ledger.
+
+The RDF writers start from pyoxigraph's N-Triples (fast, correctly escaped) and only regroup and
+shorten the lines in Python: the same data always gives the same bytes — subjects, predicates
+(``rdf:type`` first) and objects sorted, prefixes from :data:`kg.vocab.PREFIXES`.
+
+>>> from pyoxigraph import Literal, NamedNode, Quad
+>>> q = Quad(NamedNode("https://w3id.org/rectkg/id/report/k"),
+...          NamedNode("http://purl.org/dc/terms/title"), Literal("通报", language="zh"),
+...          NamedNode("https://w3id.org/rectkg/graph/k"))
+>>> print(turtle_text([q]).splitlines()[-1])
+<https://w3id.org/rectkg/id/report/k> dcterms:title "通报"@zh .
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable
+
+import pyoxigraph as ox
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
+
+from kg.errors import ExportError
+from kg.vocab import PREFIXES
+
+FORMATS = ("turtle", "nt", "trig", "nquads", "jsonld", "graphml", "gexf", "ledger-csv")
+EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
+              "jsonld": ".jsonld", "graphml": ".graphml", "gexf": ".gexf", "ledger-csv": ".csv"}
+LEDGER_HEADER = ["报告", "序号", "问题", "类别", "状态", "整改措施", "责任单位"]
+
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_XSD = PREFIXES["xsd"]
+_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
+_DEC = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_BASES = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
+
+
+# ---------------------------------------------------------------------------- sources
+def _db_of(src):
+    """A pyoxigraph store and whether its default graph is the kg manifest (to leave out)."""
+    from kg.store import Store
+
+    if isinstance(src, Store):
+        return src.db, True
+    if isinstance(src, ox.Store):
+        return src, False
+    return None, False
+
+
+def _graph_ntriples(src) -> dict[str, bytes]:
+    """N-Triples bytes per graph (key "" = the default graph) of a store or of quads/triples."""
+    db, manifest_in_default = _db_of(src)
+    out: dict[str, bytes] = {}
+    if db is not None:
+        for g in db.named_graphs():
+            out[str(g)] = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+        if not manifest_in_default:
+            data = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+            if data:
+                out[""] = data
+        return out
+    groups: dict[str, list[Triple]] = {}
+    for q in src:
+        if isinstance(q, Quad):
+            key = "" if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name)
+            groups.setdefault(key, []).append(q.triple)
+        elif isinstance(q, Triple):
+            groups.setdefault("", []).append(q)
+        else:
+            raise ExportError(f"cannot export {type(q).__name__} objects",
+                              hint="pass a Store, a pyoxigraph Store or pyoxigraph Quads")
+    for key, triples in groups.items():
+        out[key] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return out
+
+
+def _lines(data: bytes) -> list[str]:
+    """N-Triples lines without the final `` .``."""
+    return [line[:-2] for line in data.decode("utf-8").split("\n") if line]
+
+
+# ---------------------------------------------------------------------------- Turtle writer
+class _Shortener:
+    """Turns N-Triples terms into Turtle's shorter forms, remembering each answer."""
+
+    def __init__(self):
+        self.cache: dict[str, str] = {}
+
+    def iri(self, term: str) -> str:
+        iri = term[1:-1]
+        for base, prefix in _BASES:
+            if iri.startswith(base):
+                local = iri[len(base):]
+                if _LOCAL.match(local):
+                    return f"{prefix}:{local}"
+        return term
+
+    def __call__(self, term: str) -> str:
+        got = self.cache.get(term)
+        if got is not None:
+            return got
+        if term.startswith("<"):
+            if term.startswith("<<"):
+                raise ExportError("RDF-star triple terms cannot be written as Turtle 1.1",
+                                  hint="export as nquads")
+            got = self.iri(term)
+        elif term.startswith('"'):
+            end = term.rfind('"')
+            tail = term[end + 1:]
+            if tail.startswith("^^"):
+                lex = term[1:end]
+                dt = tail[2:]
+                if dt == f"<{_XSD}integer>" and _INT.match(lex):
+                    got = lex
+                elif dt == f"<{_XSD}decimal>" and _DEC.match(lex):
+                    got = lex
+                elif dt == f"<{_XSD}boolean>" and lex in ("true", "false"):
+                    got = lex
+                else:
+                    got = term[:end + 1] + "^^" + self.iri(dt)
+            else:
+                got = term
+        else:
+            got = term  # a blank node
+        self.cache[term] = got
+        return got
+
+
+def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple[list[str], int]:
+    """Sorted, de-duplicated N-Triples lines → Turtle statements (one per subject)."""
+    out: list[str] = []
+    uniq = sorted(set(lines))
+    n = len(uniq)
+    i = 0
+    pad = indent + "    "
+    while i < n:
+        s, _, rest = uniq[i].partition(" ")
+        prefix = s + " "
+        j = i
+        preds: dict[str, list[str]] = {}
+        while j < n and uniq[j].startswith(prefix):
+            p, _, o = uniq[j][len(prefix):].partition(" ")
+            preds.setdefault(p, []).append(o)
+            j += 1
+        order = sorted(preds)
+        if _RDF_TYPE in preds:
+            order.remove(_RDF_TYPE)
+            order.insert(0, _RDF_TYPE)
+        parts = []
+        for p in order:
+            pname = "a" if p == _RDF_TYPE else short(p)
+            objs = [short(o) for o in preds[p]]
+            sep = ", " if sum(len(o) for o in objs) < 100 else f",\n{pad}    "
+            parts.append(f"{pname} " + sep.join(objs))
+        out.append(f"{indent}{short(s)} " + f" ;\n{pad}".join(parts) + " .\n")
+        i = j
+    return out, n
+
+
+def _prefix_block() -> str:
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())) + "\n"
+
+
+def turtle_text(store_or_quads) -> str:
+    """The union of all named graphs as deterministic Turtle text."""
+    return _turtle(store_or_quads)[0]
+
+
+def _turtle(src) -> tuple[str, int]:
+    graphs = _graph_ntriples(src)
+    lines: list[str] = []
+    for data in graphs.values():
+        lines += _lines(data)
+    body, n = _turtle_body(lines, _Shortener())
+    return _prefix_block() + "\n".join(body), n
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_turtle(store_or_quads, path: Path) -> int:
+    """Write the union of all named graphs as one deterministic Turtle file; return the triples.
+
+    Written to a temporary file beside ``path`` and renamed over it, so readers never see half.
+    """
+    text, n = _turtle(store_or_quads)
+    _atomic_write(Path(path), text.encode("utf-8"))
+    return n
+
+
+# ---------------------------------------------------------------------------- other RDF formats
+def _nt(src) -> bytes:
+    lines: list[str] = []
+    for data in _graph_ntriples(src).values():
+        lines += _lines(data)
+    return "".join(f"{line} .\n" for line in sorted(set(lines))).encode("utf-8")
+
+
+def _nquads(src) -> bytes:
+    out = []
+    for g, data in sorted(_graph_ntriples(src).items()):
+        tail = f" {g} .\n" if g else " .\n"
+        out += [line + tail for line in sorted(set(_lines(data)))]
+    return "".join(out).encode("utf-8")
+
+
+def _trig(src) -> bytes:
+    short = _Shortener()
+    out = [_prefix_block()]
+    for g, data in sorted(_graph_ntriples(src).items()):
+        body, _ = _turtle_body(_lines(data), short, indent="    " if g else "")
+        if g:
+            out.append(f"{short(g)} {{\n" + "\n".join(body) + "}\n\n")
+        else:
+            out.append("\n".join(body) + "\n")
+    return "".join(out).encode("utf-8")
+
+
+def _quads_of(src) -> list[Quad]:
+    db, manifest_in_default = _db_of(src)
+    if db is None:
+        return [q if isinstance(q, Quad) else Quad(q.subject, q.predicate, q.object)
+                for q in src]
+    return [q for q in db.quads_for_pattern(None, None, None, None)
+            if not (manifest_in_default and isinstance(q.graph_name, DefaultGraph))]
+
+
+def _compact_id(iri: str) -> str:
+    for base, prefix in _BASES:
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base):]}"
+    return iri
+
+
+def _jsonld_value(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"@id": _compact_id(term.value)}
+    if isinstance(term, BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if isinstance(term, Literal):
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == _XSD + "string":
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": _compact_id(term.datatype.value)}
+    raise ExportError("RDF-star triple terms cannot be written as JSON-LD", hint="export as nquads")
+
+
+def _jsonld(src) -> bytes:
+    graphs: dict[str, dict[str, dict[str, list]]] = {}
+    for q in _quads_of(src):
+        g = "" if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name)
+        node = graphs.setdefault(g, {}).setdefault(str(q.subject), {"s": q.subject})
+        node.setdefault(str(q.predicate), []).append(q.object)
+    top = []
+    for g in sorted(graphs):
+        nodes = []
+        for skey in sorted(graphs[g]):
+            props = graphs[g][skey]
+            subj = props.pop("s")
+            d: dict = {"@id": _jsonld_value(subj)["@id"]}
+            for pkey in sorted(props):
+                objs = sorted(props[pkey], key=str)
+                if pkey == _RDF_TYPE:
+                    d["@type"] = [_compact_id(o.value) for o in objs]
+                else:
+                    d[_compact_id(pkey[1:-1])] = [_jsonld_value(o) for o in objs]
+            nodes.append(d)
+        if g:
+            top.append({"@id": _jsonld_value(_term_of(g))["@id"], "@graph": nodes})
+        else:
+            top.extend(nodes)
+    doc = {"@context": dict(sorted(PREFIXES.items())), "@graph": top}
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _term_of(nt: str):
+    return BlankNode(nt[2:]) if nt.startswith("_:") else NamedNode(nt[1:-1])
+
+
+# ---------------------------------------------------------------------------- entity graph
+_SPAN_TYPES = {PREFIXES["oa"] + "TextPositionSelector", PREFIXES["oa"] + "TextQuoteSelector"}
+_LABEL_PROPS = [PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] + "label",
+                PREFIXES["foaf"] + "name", PREFIXES["dcterms"] + "title",
+                PREFIXES["dcterms"] + "source"]
+_TYPE_ORDER = ["rk", "org", "foaf", "vcard", "skos", "prov", "oa"]
+_RDF_TYPE_IRI = _RDF_TYPE[1:-1]
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def entity_graph(store_or_quads):
+    """The entity graph as a ``networkx.MultiDiGraph``: IRIs with a type are nodes (spans left
+    out) carrying ``label`` and ``type``; object properties between them are edges (key and
+    ``predicate`` = the property, prefixed)."""
+    import networkx as nx
+
+    types: dict[str, set[str]] = {}
+    labels: dict[str, dict[str, list[str]]] = {}
+    links: set[tuple[str, str, str]] = set()
+    for q in _quads_of(store_or_quads):
+        s, p, o = q.subject, q.predicate.value, q.object
+        if not isinstance(s, NamedNode):
+            continue
+        if p == _RDF_TYPE_IRI and isinstance(o, NamedNode):
+            types.setdefault(s.value, set()).add(o.value)
+        elif isinstance(o, Literal) and p in _LABEL_PROPS:
+            labels.setdefault(s.value, {}).setdefault(p, []).append(o.value)
+        elif isinstance(o, NamedNode):
+            links.add((s.value, p, o.value))
+    nodes = {iri for iri, ts in types.items() if not ts & _SPAN_TYPES}
+    g = nx.MultiDiGraph()
+    rank = {p: i for i, p in enumerate(_TYPE_ORDER)}
+    for iri in sorted(nodes):
+        compact = sorted(_compact_id(t) for t in types[iri])
+        main = min(compact, key=lambda t: (rank.get(t.split(":", 1)[0], len(rank)), t))
+        found = labels.get(iri, {})
+        label = next((min(found[p]) for p in _LABEL_PROPS if p in found), _compact_id(iri))
+        label = _NOT_XML.sub("\ufffd", label)  # GraphML and GEXF are XML 1.0
+        g.add_node(iri, label=label, type=main, types=" ".join(compact))
+    for s, p, o in sorted(links):
+        if s in nodes and o in nodes:
+            key = _compact_id(p)
+            g.add_edge(s, o, key=key, predicate=key)
+    return g
+
+
+def _graphml(src) -> bytes:
+    import networkx as nx
+
+    buf = io.BytesIO()
+    nx.write_graphml(entity_graph(src), buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+def _gexf(src) -> bytes:
+    import networkx as nx
+
+    buf = io.BytesIO()
+    nx.write_gexf(entity_graph(src), buf, encoding="utf-8")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------- ledger
+def ledger_rows(store) -> list[list[str]]:
+    """The 整改台账 of every report: one row per problem/measure pair (LEDGER_HEADER columns)."""
+    from kg.query import load_saved, fill_params, execute
+
+    saved = load_saved("ledger")
+    db, _ = _db_of(store)
+    if db is None:
+        db = ox.Store()
+        db.extend(_quads_of(store))
+    result = execute(db, fill_params(saved.text, {}, saved.params, saved.name), name="ledger")
+    if result.variables != LEDGER_HEADER:  # pragma: no cover - the saved query is ours
+        raise ExportError("kg/queries/ledger.rq must select " + ", ".join(LEDGER_HEADER))
+    return [["" if t is None else t.value for t in row] for row in result.rows]
+
+
+def _ledger(src) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(LEDGER_HEADER)
+    w.writerows(ledger_rows(src))
+    return buf.getvalue().encode("utf-8")
+
+
+_WRITERS = {"turtle": lambda s: _turtle(s)[0].encode("utf-8"), "nt": _nt, "trig": _trig,
+            "nquads": _nquads, "jsonld": _jsonld, "graphml": _graphml, "gexf": _gexf,
+            "ledger-csv": _ledger}
+
+
+def export_bytes(store, fmt: str) -> bytes:
+    """The export in format ``fmt`` as bytes."""
+    if fmt not in _WRITERS:
+        raise ExportError(f"unknown export format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    return _WRITERS[fmt](store)
+
+
+def export(store, fmt: str, out: IO) -> None:
+    """Write the store in format ``fmt`` to a binary or text stream.
+
+    turtle: the union as deterministic Turtle; nt: the union as sorted N-Triples; trig, nquads,
+    jsonld: named graphs kept; graphml, gexf: the entity graph (networkx); ledger-csv: the
+    整改台账 of every report.
+    """
+    data = export_bytes(store, fmt)
+    if isinstance(out, io.TextIOBase):
+        out.write(data.decode("utf-8"))
+    else:
+        out.write(data)
+    out.flush()
+
+
+def export_to_path(store, fmt: str, path: Path) -> int:
+    """Write the export to ``path`` atomically (a ledger CSV gets a BOM for spreadsheets)."""
+    data = export_bytes(store, fmt)
+    if fmt == "ledger-csv":
+        data = "\ufeff".encode("utf-8") + data
+    _atomic_write(Path(path), data)
+    return len(data)
+
+
+def export_out(out_dir: Path, fmt: str, out: IO | None = None, path: Path | None = None) -> int:
+    """Export OUT's store to a stream or a file (the ``kg export`` command)."""
+    from kg.store import Store
+
+    if fmt not in _WRITERS:
+        raise ExportError(f"unknown export format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    with Store.open(Path(out_dir), read_only=True) as store:
+        if path is not None:
+            return export_to_path(store, fmt, Path(path))
+        export(store, fmt, out)
+        return 0

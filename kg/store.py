@@ -1,0 +1,600 @@
+"""The on-disk store: pyoxigraph (RocksDB) under ``OUT/store``, one named graph per report.
+
+Layout of an output folder::
+
+    OUT/store              a symbolic link to the current generation, e.g. store.gens/gen-000007
+    OUT/store.gens/        the generations: complete RocksDB directories
+    OUT/store.lock         the writer lock (fcntl.flock), holding the writer's pid
+
+**Write new, then switch.** A writer never touches the generation readers use. At its first
+change it clones the current generation (RocksDB's table files are immutable, so they are
+hard-linked; the small manifest and log files are copied) into the next generation, writes
+there, flushes, and when the ``with store.writer():`` block ends normally, atomically points
+``OUT/store`` at it (``os.replace`` of a symbolic link). A build killed at any moment therefore
+leaves the previous generation intact and current; the next writer deletes the orphan. An
+exception inside the block discards the new generation: a failed build changes nothing.
+The current and the previous generation are kept, so a reader that opened the store just
+before a switch keeps working; a long-running reader calls :meth:`Store.is_stale` and reopens.
+
+Inside a generation each report is replaced in one Oxigraph transaction (``extend`` for a new
+report, one SPARQL Update ``DROP … ; DELETE DATA … ; INSERT DATA …`` for a changed one), so even
+the writer itself never sees half a report.
+
+**The manifest** (source name → sha256 and graph IRI) lives in the store's *default graph*, so it
+changes in the same transaction as the data. Report data lives only in named graphs; the
+default graph is reserved for the manifest (SPARQL over the union sees its three triples per
+report, under ``https://w3id.org/rectkg/store#``; exports leave them out).
+
+>>> import tempfile
+>>> from pyoxigraph import Literal, NamedNode, Quad
+>>> out = Path(tempfile.mkdtemp())
+>>> g = "https://w3id.org/rectkg/graph/0123456789abcdef"
+>>> q = Quad(NamedNode("https://w3id.org/rectkg/id/report/0123456789abcdef"),
+...          NamedNode("http://purl.org/dc/terms/source"), Literal("a.txt"), NamedNode(g))
+>>> store = Store.open(out)
+>>> with store.writer():
+...     store.replace_report("a.txt", "ab" * 32, g, [q])
+>>> len(store), sorted(store.sources())
+(1, ['a.txt'])
+>>> store.close()
+>>> Store.open(out, read_only=True).manifest()["a.txt"]["graph"] == g
+True
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+
+from kg.errors import QueryError, StoreError
+from kg.vocab import GRAPH_IRI, PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.query import Result
+
+STORE_NS = "https://w3id.org/rectkg/store#"
+ENTRY_IRI = "https://w3id.org/rectkg/store/source/"
+_SOURCE = NamedNode(STORE_NS + "source")
+_SHA256 = NamedNode(STORE_NS + "sha256")
+_GRAPH = NamedNode(STORE_NS + "graph")
+_META_PREDICATES = (_SOURCE, _SHA256, _GRAPH)
+
+STORE_DIR = "store"
+GENS_DIR = "store.gens"
+LOCK_FILE = "store.lock"
+_GEN_RE = re.compile(r"^gen-(\d{6,})$")
+_KEEP_GENERATIONS = 2
+
+
+def _entry(source: str) -> NamedNode:
+    return NamedNode(ENTRY_IRI + quote(source, safe=""))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Store:
+    """The on-disk store under OUT/store: pyoxigraph (RocksDB), one named graph per report."""
+
+    def __init__(self, out_dir: Path, *, read_only: bool):
+        self.out_dir = Path(out_dir)
+        self.read_only = read_only
+        self._db: ox.Store | None = None
+        self._gen: Path | None = None         # the generation self._db reads
+        self._manifest: dict[str, dict] = {}
+        self._lock_fd: int | None = None      # held while inside writer()
+        self._write_gen: Path | None = None   # the generation being written, once cloned
+        self._closed = False
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, out_dir: Path, *, read_only: bool = False) -> "Store":
+        """Open the store of an output folder (read-only for queries; writes need ``writer()``)."""
+        store = cls(Path(out_dir), read_only=read_only)
+        gen = store._current_generation()
+        if gen is None and read_only:
+            raise StoreError(f"no store in {store.out_dir}",
+                             source=str(store.out_dir / STORE_DIR),
+                             hint=f"build one first: kg build FILES --out {store.out_dir}")
+        for attempt in range(3):
+            try:
+                store._open_read(gen)
+                return store
+            except StoreError:
+                # A build may have switched generations between resolving and opening.
+                newer = store._current_generation()
+                if newer == gen or attempt == 2:
+                    raise
+                gen = newer
+        return store  # pragma: no cover
+
+    @property
+    def path(self) -> Path:
+        """``OUT/store``: the link to the current generation."""
+        return self.out_dir / STORE_DIR
+
+    def _gens_dir(self) -> Path:
+        return self.out_dir / GENS_DIR
+
+    def _current_generation(self) -> Path | None:
+        link = self.path
+        if link.is_symlink():
+            target = Path(os.path.realpath(link))
+            return target if target.is_dir() else None
+        if link.is_dir():  # a plain directory (made by hand or by an older rectkg)
+            return link
+        return None
+
+    def _open_read(self, gen: Path | None) -> None:
+        self._db = None
+        if gen is None:
+            self._db, self._gen = ox.Store(), None  # nothing built yet: empty, in memory
+        else:
+            try:
+                self._db = ox.Store.read_only(str(gen))
+            except OSError as e:
+                raise StoreError(f"cannot open the store: {e}", source=str(gen),
+                                 hint="rebuild it with kg build FILES --out "
+                                      f"{self.out_dir} after moving {self.path} away") from None
+            self._gen = gen
+        self._manifest = self._read_manifest()
+
+    def is_stale(self) -> bool:
+        """True when a build has switched OUT/store to a newer generation since this opened."""
+        return self._write_gen is None and self._current_generation() != self._gen
+
+    def reopen(self) -> None:
+        """Reopen on the current generation (for long-running readers such as a server)."""
+        if self._lock_fd is not None:
+            raise StoreError("cannot reopen inside writer()", source=str(self.path))
+        self._open_read(self._current_generation())
+
+    def close(self) -> None:
+        """Release the database (and the writer lock, if held)."""
+        self._db = None
+        self._closed = True
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def db(self) -> ox.Store:
+        """The underlying ``pyoxigraph.Store`` (reads see the writer's changes inside writer())."""
+        if self._db is None:
+            raise StoreError("the store is closed", source=str(self.path),
+                             hint="open it again with Store.open(OUT)")
+        return self._db
+
+    # ------------------------------------------------------------------ manifest
+    def _read_manifest(self) -> dict[str, dict]:
+        rows: dict[str, dict] = {}
+        by_entry: dict[str, dict] = {}
+        for q in self.db.quads_for_pattern(None, None, None, DefaultGraph()):
+            if q.predicate not in _META_PREDICATES:
+                continue
+            by_entry.setdefault(q.subject.value, {})[q.predicate.value] = q.object.value
+        for fields in by_entry.values():
+            source = fields.get(_SOURCE.value)
+            if source is not None:
+                rows[source] = {"sha256": fields.get(_SHA256.value, ""),
+                                "graph": fields.get(_GRAPH.value, "")}
+        return rows
+
+    def manifest(self) -> dict[str, dict]:
+        """Source name → ``{"sha256": …, "graph": graph IRI}`` for every report in the store."""
+        return {k: dict(v) for k, v in self._manifest.items()}
+
+    def sources(self) -> set[str]:
+        """The source names of the reports in the store."""
+        return set(self._manifest)
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs holding data, sorted."""
+        return sorted(g.value for g in self.db.named_graphs() if isinstance(g, NamedNode))
+
+    @staticmethod
+    def _meta_quads(source: str, sha256: str, graph: str) -> list[Quad]:
+        e = _entry(source)
+        return [Quad(e, _SOURCE, Literal(source), DefaultGraph()),
+                Quad(e, _SHA256, Literal(sha256), DefaultGraph()),
+                Quad(e, _GRAPH, NamedNode(graph), DefaultGraph())]
+
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def writer(self, *, wait: float = 0):
+        """Hold the exclusive writer lock; changes become visible together when the block ends.
+
+        A second writer (another build on the same OUT) waits up to ``wait`` seconds, then
+        raises :class:`StoreError`. An exception inside the block discards every change.
+        """
+        if self.read_only:
+            raise StoreError("the store was opened read-only", source=str(self.path),
+                             hint="open it with Store.open(OUT) to write")
+        if self._lock_fd is not None:  # re-entrant: the outer block commits
+            yield self
+            return
+        self._acquire_lock(wait)
+        try:
+            self._open_read(self._current_generation())  # see the latest committed state
+            try:
+                yield self
+            except BaseException:
+                self._rollback()
+                raise
+            self._commit()
+        finally:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    def _acquire_lock(self, wait: float) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.out_dir / LOCK_FILE
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(wait, 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise StoreError(f"cannot lock the store: {e}", source=str(lock_path)) from None
+                if time.monotonic() >= deadline:
+                    pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                    os.close(fd)
+                    waited = f" (waited {wait:g} s)" if wait > 0 else ""
+                    raise StoreError(
+                        f"another build (pid {pid}) is writing {self.out_dir}{waited}",
+                        source=str(self.out_dir),
+                        hint="wait for it to finish, or run again with a longer --wait") from None
+                time.sleep(min(0.05, max(deadline - time.monotonic(), 0.001)))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def _generations(self) -> list[tuple[int, Path]]:
+        gens = []
+        if self._gens_dir().is_dir():
+            for entry in os.scandir(self._gens_dir()):
+                m = _GEN_RE.match(entry.name)
+                if m and entry.is_dir(follow_symlinks=False):
+                    gens.append((int(m.group(1)), Path(entry.path)))
+        return sorted(gens)
+
+    def _begin_write(self) -> ox.Store:
+        """Clone the current generation into the next one (once per writer block)."""
+        if self._lock_fd is None:
+            raise StoreError("changes need the writer lock", source=str(self.path),
+                             hint="wrap them in `with store.writer():`")
+        if self._write_gen is not None:
+            return self.db
+        current = self._current_generation()
+        gens_dir = self._gens_dir()
+        gens_dir.mkdir(parents=True, exist_ok=True)
+        if current is not None and current == self.path:  # migrate a plain directory
+            legacy = gens_dir / "gen-000000"
+            self._db = None
+            os.rename(self.path, legacy)
+            self._point_at(legacy)
+            current = legacy
+            self._open_read(current)
+        gens = self._generations()
+        # Orphans: generations newer than the current one were left by a killed build.
+        current_n = next((n for n, p in gens if p == current), -1)
+        for n, p in gens:
+            if n > current_n:
+                shutil.rmtree(p, ignore_errors=True)
+        new = gens_dir / f"gen-{max([n for n, _ in gens] + [0]) + 1:06d}"
+        if new.exists():
+            shutil.rmtree(new)
+        if current is not None:
+            self._clone(current, new)
+        self._db = None  # drop the read-only handle first
+        try:
+            self._db = ox.Store(str(new))
+        except OSError as e:
+            shutil.rmtree(new, ignore_errors=True)
+            self._open_read(current)
+            raise StoreError(f"cannot open a new store generation: {e}", source=str(new)) from None
+        self._gen = new
+        self._write_gen = new
+        return self._db
+
+    @staticmethod
+    def _clone(src: Path, dst: Path) -> None:
+        dst.mkdir()
+        for entry in os.scandir(src):
+            name = entry.name
+            if name == "LOCK" or name.startswith("LOG") or not entry.is_file():
+                continue
+            if name.endswith((".sst", ".blob")):
+                os.link(entry.path, dst / name)  # immutable once written: share it
+            else:
+                shutil.copy2(entry.path, dst / name)
+
+    def _point_at(self, gen: Path) -> None:
+        tmp = self.out_dir / f".{STORE_DIR}.link-{os.getpid()}"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(os.path.relpath(gen, self.out_dir), tmp)
+        os.replace(tmp, self.path)
+        _fsync_dir(self.out_dir)
+
+    def _commit(self) -> None:
+        new = self._write_gen
+        if new is None:  # nothing changed: nothing to switch
+            return
+        self.db.flush()
+        self._db = None  # closes RocksDB
+        _fsync_dir(new)
+        self._point_at(new)
+        self._write_gen = None
+        gens = self._generations()
+        keep = {p for _, p in gens[-_KEEP_GENERATIONS:]} | {new}
+        for _, p in gens:
+            if p not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+        self._open_read(new)
+
+    def _rollback(self) -> None:
+        new = self._write_gen
+        self._write_gen = None
+        self._db = None
+        if new is not None:
+            shutil.rmtree(new, ignore_errors=True)
+        self._open_read(self._current_generation())
+
+    def _prepare(self, source: str, sha256: str, graph: str, quads: Iterable[Quad],
+                 manifest: dict[str, dict]) -> tuple[list[str], list[Quad], list[Quad]]:
+        """What replacing one report means: graphs to drop, meta to delete, quads to add."""
+        if not source:
+            raise StoreError("a report needs a source name", hint="pass the file's name")
+        if not graph.startswith(("http://", "https://", "urn:")):
+            raise StoreError(f"graph {graph!r} is not an IRI", source=source)
+        g = NamedNode(graph)
+        add: list[Quad] = []
+        for q in quads:
+            gn = q.graph_name
+            if isinstance(gn, DefaultGraph):
+                q = Quad(q.subject, q.predicate, q.object, g)
+            elif gn != g:
+                raise StoreError(f"a quad is in graph {gn.value}, not the report's graph {graph}",
+                                 source=source, hint="give every quad of a report its graph")
+            add.append(q)
+        old = manifest.get(source)
+        held_by_others = {e["graph"] for s, e in manifest.items() if s != source}
+        drop = []
+        if old is not None and old["graph"] not in held_by_others:
+            drop.append(old["graph"])
+        if graph not in held_by_others and graph not in drop:
+            drop.append(graph)  # leftovers under the new name (normally none)
+        delete_meta = self._meta_quads(source, old["sha256"], old["graph"]) if old else []
+        return drop, delete_meta, add + self._meta_quads(source, sha256, graph)
+
+    def replace_report(self, source: str, sha256: str, graph: str, quads: Iterable[Quad]) -> None:
+        """Drop the report's old graph (by source) and add the new one in one transaction."""
+        self.replace_reports([(source, sha256, graph, quads)])
+
+    def replace_reports(self, reports: Iterable[tuple[str, str, str, Iterable[Quad]]]) -> None:
+        """Replace several reports in one transaction (faster than one call per report)."""
+        with self._auto_writer():
+            db = self._begin_write()
+            manifest = dict(self._manifest)
+            drops: list[str] = []
+            deletes: list[Quad] = []
+            adds: list[Quad] = []
+            for source, sha256, graph, quads in reports:
+                drop, delete_meta, add = self._prepare(source, sha256, graph, quads, manifest)
+                drops += [g for g in drop if db.contains_named_graph(NamedNode(g))]
+                deletes += delete_meta
+                adds += add
+                manifest[source] = {"sha256": sha256, "graph": graph}
+            self._apply(db, drops, deletes, adds)
+            self._manifest = manifest
+
+    def remove_report(self, source: str) -> None:
+        """Remove one report's graph and manifest entry."""
+        self.remove_reports([source])
+
+    def remove_reports(self, sources: Iterable[str]) -> None:
+        """Remove several reports in one transaction; unknown sources are an error."""
+        sources = list(dict.fromkeys(sources))
+        unknown = [s for s in sources if s not in self._manifest]
+        if unknown:
+            raise StoreError(f"not in the store: {', '.join(unknown)}", source=str(self.out_dir),
+                             hint=f"`kg query reports --out {self.out_dir}` lists the reports")
+        with self._auto_writer():
+            db = self._begin_write()
+            manifest = dict(self._manifest)
+            deletes: list[Quad] = []
+            for s in sources:
+                e = manifest.pop(s)
+                deletes += self._meta_quads(s, e["sha256"], e["graph"])
+            still_held = {e["graph"] for e in manifest.values()}
+            drops = sorted({self._manifest[s]["graph"] for s in sources} - still_held)
+            self._apply(db, drops, deletes, [])
+            self._manifest = manifest
+
+    def replace_graph(self, graph: str, quads: Iterable) -> None:
+        """Replace a named graph that is not a report's (e.g. ``kg analyze``'s) in one transaction.
+
+        ``quads`` may be Quads (their graph is ignored) or Triples.
+        """
+        if not graph.startswith(("http://", "https://", "urn:")):
+            raise StoreError(f"graph {graph!r} is not an IRI", source=str(self.path))
+        if graph in {e["graph"] for e in self._manifest.values()}:
+            raise StoreError(f"{graph} is a report's graph", source=str(self.path),
+                             hint="replace reports with replace_report")
+        g = NamedNode(graph)
+        adds = [Quad(q.subject, q.predicate, q.object, g) for q in quads]
+        with self._auto_writer():
+            db = self._begin_write()
+            drops = [graph] if db.contains_named_graph(g) else []
+            self._apply(db, drops, [], adds)
+
+    def remove_graph(self, graph: str) -> None:
+        """Remove a named graph that is not a report's (a report goes with remove_report)."""
+        if graph in {e["graph"] for e in self._manifest.values()}:
+            raise StoreError(f"{graph} is a report's graph", source=str(self.path),
+                             hint="remove reports with remove_report (kg remove)")
+        with self._auto_writer():
+            db = self._begin_write()
+            if db.contains_named_graph(NamedNode(graph)):
+                db.update(f"DROP SILENT GRAPH <{graph}>")
+
+    @staticmethod
+    def _apply(db: ox.Store, drops: list[str], deletes: list[Quad], adds: list[Quad]) -> None:
+        if not drops and not deletes:
+            db.extend(adds)  # one transaction
+            return
+        # One SPARQL Update request is one transaction: never half a report.
+        parts = [f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(drops)]
+        if deletes:
+            parts.append("DELETE DATA { " + _quad_data(deletes) + " }")
+        if adds:
+            parts.append("INSERT DATA { " + _quad_data(adds) + " }")
+        db.update(" ;\n".join(parts))
+
+    @contextmanager
+    def _auto_writer(self):
+        if self._lock_fd is not None:
+            yield
+        else:
+            with self.writer():
+                yield
+
+    def load_nquads(self, path: Path) -> int:
+        """Bulk-load an N-Quads file (e.g. a shard from ``kg build --shard``); returns quads added.
+
+        Each report graph in the file replaces the graph of the same name; the manifest is
+        rebuilt from the reports' own ``dcterms:source`` and ``rk:sha256``.
+        """
+        with self._auto_writer():
+            db = self._begin_write()
+            staging = ox.Store()
+            try:
+                staging.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            except (SyntaxError, OSError) as e:
+                raise StoreError(f"cannot load: {e}", source=str(path),
+                                 hint="pass an N-Quads file written by kg build --shard") from None
+            reports: list[tuple[str, str, str, list[Quad]]] = []
+            found = staging.query(
+                "PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX rk: <%s> "
+                "SELECT ?g ?src ?sha WHERE { GRAPH ?g { ?r a rk:Report ; dcterms:source ?src ; "
+                "rk:sha256 ?sha } }" % PREFIXES["rk"])
+            seen = set()
+            for row in found:
+                g = row["g"]
+                seen.add(g.value)
+                reports.append((row["src"].value, row["sha"].value, g.value,
+                                list(staging.quads_for_pattern(None, None, None, g))))
+            other = [q for q in staging if not isinstance(q.graph_name, DefaultGraph)
+                     and q.graph_name.value not in seen]
+            self.replace_reports(reports)
+            if other:
+                db.extend(other)
+            return len(staging)
+
+    # ------------------------------------------------------------------ reading
+    def query(self, sparql: str, *, timeout: float | None = None, limit: int | None = None,
+              use_default_graph_as_union: bool = True, allow_service: bool = False) -> "Result":
+        """Run a SPARQL query (never an update) and return its materialised result.
+
+        Prefixes from :data:`kg.vocab.PREFIXES` may be used without declaring them.
+        """
+        from kg.query import execute
+
+        return execute(self.db, sparql, timeout=timeout, limit=limit,
+                       use_default_graph_as_union=use_default_graph_as_union,
+                       allow_service=allow_service)
+
+    def quads(self) -> Iterator[Quad]:
+        """Every data quad (the named graphs; the manifest is left out)."""
+        for q in self.db.quads_for_pattern(None, None, None, None):
+            if not isinstance(q.graph_name, DefaultGraph):
+                yield q
+
+    def report_quads(self, source: str) -> list[Quad]:
+        """The quads of one report's graph."""
+        entry = self._manifest.get(source)
+        if entry is None:
+            raise StoreError(f"not in the store: {source}", source=str(self.out_dir))
+        return list(self.db.quads_for_pattern(None, None, None, NamedNode(entry["graph"])))
+
+    def __len__(self) -> int:
+        """The number of data quads (the manifest's are not counted)."""
+        meta = sum(1 for _ in self.db.quads_for_pattern(None, None, None, DefaultGraph()))
+        return len(self.db) - meta
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<Store {self.path} {mode} gen={self._gen.name if self._gen else None}>"
+
+
+def _quad_data(quads: list[Quad]) -> str:
+    """Quads as SPARQL Update data, grouped by graph (terms in N-Triples syntax)."""
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        key = "" if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(key, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    parts = []
+    for g, lines in by_graph.items():
+        body = "\n".join(lines)
+        parts.append(body if not g else f"GRAPH {g} {{\n{body}\n}}")
+    return "\n".join(parts)
+
+
+def graph_iri(key: str) -> str:
+    """The named graph of the report whose key is ``key``.
+
+    >>> graph_iri("0123456789abcdef")
+    'https://w3id.org/rectkg/graph/0123456789abcdef'
+    """
+    return GRAPH_IRI + key
+
+
+def open_store(out_dir: Path, *, read_only: bool = True) -> Store:
+    """Open OUT's store, by default read-only (the usual case for commands that read the graph)."""
+    return Store.open(Path(out_dir), read_only=read_only)
+
+
+__all__ = ["Store", "StoreError", "QueryError", "graph_iri", "open_store", "STORE_NS"]
+
+
+def remove_sources(out_dir: Path, sources: list[str], *, wait: float = 0) -> int:
+    """Remove reports from OUT's store and rewrite OUT/kg.ttl; return the graph's triple count."""
+    from kg.export import write_turtle
+
+    out_dir = Path(out_dir)
+    store = Store.open(out_dir)
+    try:
+        with store.writer(wait=wait):
+            store.remove_reports(sources)
+            return write_turtle(store, out_dir / "kg.ttl")
+    finally:
+        store.close()
