@@ -25,6 +25,10 @@ from kg.doc import Doc, Span
 from kg.zh import place_levels, place_prefix
 
 _NATIONAL = re.compile(r"^(?:中共中央|党中央|中央|国务院|国家|全国|中办|国办|中纪委|最高人民)|^[\u4e00-\u9fff]{2,4}部$")
+# national bodies better known by an abbreviation: both spellings are one entity
+NATIONAL_ALIASES = {"中纪委": "中央纪委", "中共中央纪委": "中央纪委", "中央纪律检查委员会": "中央纪委",
+                    "中办": "中共中央办公厅", "国办": "国务院办公厅", "中组部": "中央组织部",
+                    "中宣部": "中央宣传部", "央视": "中央广播电视总台", "中央电视台": "中央广播电视总台"}
 _PRONOUNS = {"我委", "本委", "委机关", "我局", "本局", "我办", "本办", "我部", "本部", "我院", "本院"}
 
 
@@ -45,7 +49,7 @@ def org_key(name: str, jurisdiction: str, fallback_scope: str = "") -> str:
         n = n[2:]
     if len(n) > 4 and n.endswith("机关"):
         n = n[:-2]
-    n = _shorten(n)
+    n = _shorten(NATIONAL_ALIASES.get(n, n))
     if _NATIONAL.match(n) and not place_prefix(n):
         return f"national|{n}"
     j = _levels(jurisdiction) if jurisdiction else {}

@@ -335,3 +335,19 @@ def test_extractors_organisations_pronouns_point_at_the_issuer():
     issuer = res.organisations[res.org("中共平阳县委政法委员会")]
     assert {sp.text for sp in issuer.mentions} >= {"我委", "本委"}
     assert "我委" not in issuer.labels and "委机关办公室" in {m.text for m in d.facts["organisations"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("明确责任科室和业务科室。", []),                                          # 科室 is an office, not a named 科
+    ("要求相关业务处理到位，涉及基层治理科的合同。", ["基层治理科"]),             # 要|求, 涉|及 are verbs
+    ("驻县委办纪检监察组开展监督。", ["驻县委办纪检监察组"]),                  # 驻 belongs to the name
+    ("根据省市场监管局要求", ["省市场监管局"]),                                # 市场 is not a place
+])
+def test_extractors_organisations_boundary_words(text, expected):
+    assert orgs(text) == expected
+
+
+def test_resolve_national_abbreviation_meets_full_name():
+    from kg.resolve import org_key
+
+    assert org_key("中纪委", "平阳县") == org_key("中央纪委", "温州市") == "national|中央纪委"

@@ -32,7 +32,7 @@ _HEADS = (
 )
 _NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
     "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派书会",
-    "院": "长士落内", "处": "理置分罚长", "所": "有以在属长", "站": "位长", "科": "学技长研", "中心": "组工任",
+    "院": "长士落内", "处": "理置分罚长", "所": "有以在属长", "站": "位长", "科": "学技长研室", "中心": "组工任",
     "会": "议长员同", "厅": "长", "大学": "习生", "学校": "长", "中学": "生习", "小学": "生习", "署": "名", "馆": "长", "党组": "织", "支部": "书", "小组": "长",
     "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
 }
@@ -61,7 +61,7 @@ _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区
 _LEVEL = re.compile(
     r"(?:中共)?(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共)")
 _LEVEL_AT_START = re.compile(r"(?:省|市|区|县|镇|乡|街道)(?![委级属内外])")
-_BODY_STOP = set("个年月日项名次批号级件份篇场条起户的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要需须可能这那该此每我你他她它们之而且所若如")
+_BODY_STOP = set("个年月日项名次批号级件份篇条起户的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要需须可能这那该此每我你他她它们之而且所若如")
 _LEAD_VERBS = tuple(sorted((
     "成立", "组建", "建立", "设立", "单设", "下设", "会同", "协调", "联合", "督促", "指导", "提请", "召开", "组织",
     "依托", "通过", "配合", "参加", "明确", "调整", "委托", "推进", "加强", "完成", "印发", "制定", "报请", "报送",
@@ -69,7 +69,8 @@ _LEAD_VERBS = tuple(sorted((
     "听取", "汇报", "发挥", "充分", "主动", "积极", "及时", "全面", "专题", "定期", "认真", "进一步", "切实", "坚持",
     "建设", "健全", "完善", "优化", "选派", "抽调", "挂牌", "加入", "联系", "对接", "沟通", "走访", "面向", "针对",
     "聚焦", "围绕", "结合", "依据", "按照", "根据", "经过", "鼓励", "引导", "协同", "共同", "分别", "先后", "多次",
-    "传达", "学习", "组成", "设置", "派驻", "驻", "与", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
+    "传达", "学习", "组成", "设置", "派驻", "与", "出台", "制发", "挖掘", "逐步", "力争", "关注", "涉及", "涉",
+    "要求", "求", "提前", "函商", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
     "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
     "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "与会", "其中", "目前", "今年", "同时", "此外", "现",
     "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
@@ -139,7 +140,12 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         prv = text[m.start() - 1:m.start()] if m.start() > 0 else ""
         if prv and prv in _PREV_WORD.get(head, ""):
             continue
-        w = _trim_lead(text, max(_window_start(text, m.end(), m.start()), start), m.start())
+        w = max(_window_start(text, m.end(), m.start()), start)
+        if w > start:  # a stop character that opens a verb (要|求, 涉|及) does not end the verb
+            vm = _LEAD_RE.match(text, w - 1, m.start())
+            if vm and vm.end() > w:
+                w = vm.end()
+        w = _trim_lead(text, w, m.start())
         strong = head in _STRONG
         name_start = None
         if place_prefix(text[w:m.end()]) and not _VERBS_INSIDE.search(text, w, m.start()):
@@ -159,6 +165,9 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             name_start = w
             for vm in _VERBS_INSIDE.finditer(text, w, m.start()):
                 name_start = vm.end()
+        # a stationed body is named after its host: 驻县委办纪检监察组
+        if name_start > start and text[name_start - 1] == "驻" and head.endswith(("组", "办事处")):
+            name_start -= 1
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
         seg = text[name_start:m.end()]
         depth, cut = 0, None
