@@ -496,7 +496,7 @@ def decode_bytes(data: bytes, source: str, *, fmt: str) -> tuple[str, str, list[
     if kind:
         raise IngestError(f"looks like {kind}, not a report", source=source, hint=_binary_hint(kind))
     warnings: list[str] = []
-    hint = None
+    hint = declared = None
     if fmt == "html":
         m = _META_CHARSET_RE.search(data[:16384])
         if m:
@@ -504,17 +504,21 @@ def decode_bytes(data: bytes, source: str, *, fmt: str) -> tuple[str, str, list[
             hint = _canonical_charset(declared)
             if hint is None:
                 warnings.append(f"the page declares an unknown charset {declared!r}; ignored it")
-    text, encoding = _detect(data, source, hint, warnings)
+    text, encoding = _detect(data, source, hint, warnings, declared=declared)
     _check_text(text, source, warnings)
     return text, encoding, warnings
 
 
-def _detect(data: bytes, source: str, hint: str | None, warnings: list[str]) -> tuple[str, str]:
+def _detect(data: bytes, source: str, hint: str | None, warnings: list[str], *,
+            declared: str | None = None) -> tuple[str, str]:
+    """The text and its encoding, tried in order; ``hint`` is the page's declared charset."""
+    declared = declared or hint
+
     def disagree(found: str) -> None:
         same = {hint, found} <= {"utf-8", "utf-8-sig"} or {hint, found} <= {"big5", "big5hkscs"} \
             or (hint or "").split("-")[:2] == found.split("-")[:2]
         if hint and hint != found and not same:
-            warnings.append(f"the page declares charset {hint} but the bytes are {found}; read as {found}")
+            warnings.append(f"the page declares charset {declared} but the bytes are {found}; read as {found}")
 
     # 1. a byte-order mark
     for mark, codec, name in _BOMS:
@@ -582,7 +586,7 @@ def _detect(data: bytes, source: str, hint: str | None, warnings: list[str]) -> 
             if gb is None or _legacy_score(gb, "gb18030") < 0.9 or _CJK_RE.search(text[:20_000]):
                 return text, hint
         else:
-            warnings.append(f"the page declares charset {hint} but the bytes are not {hint}")
+            warnings.append(f"the page declares charset {declared} but the bytes are not {declared}")
     # 7. GB18030 or Big5, strictly
     legacy, text = _choose_legacy(data, hint)
     if text is not None:
@@ -622,8 +626,7 @@ def _check_text(text: str, source: str, warnings: list[str]) -> None:
     bad = len(_BAD_CHAR_RE.findall(text)) if _BAD_CHAR_RE.search(text) else 0
     if not bad:
         return
-    visible = len(text) - sum(1 for c in text[:2_000_000] if c.isspace()) if len(text) < 2_000_000 \
-        else len(text)
+    visible = len("".join(text.split()))
     if bad > 0.25 * max(visible, 1):
         raise IngestError(f"is mostly undecodable bytes or control characters ({bad} of {len(text)} "
                           "characters), not report text", source=source,
@@ -677,6 +680,8 @@ def _clean_line(line: str) -> str | None:
             head = line[:m.start()].rstrip()
             if not _EMPTY_REST_RE.match(head):
                 return head
+    if len(line) > 300:  # page furniture is short; a long line is text (or a whole one-line report)
+        return line
     if _STARTS_RE.match(line) and len(line) < 200:
         return None
     hits = {m.group(0) for m in _CONTAINS_RE.finditer(line)}

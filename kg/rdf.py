@@ -285,7 +285,12 @@ def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: d
                   policies: dict, concepts: dict) -> None:
     from kg.resolve import policy_key
 
-    policy_mentions = doc.facts.get("policies", [])
+    import bisect
+
+    policy_mentions = sorted(doc.facts.get("policies", []), key=lambda x: x.span.start)
+    policy_starts = [x.span.start for x in policy_mentions]
+    concept_mentions = sorted(doc.facts.get("concepts", []), key=lambda x: x.span.start)
+    concept_starts = [x.span.start for x in concept_mentions]
     counters: dict[int, int] = {}
     index = {pid: i for i, pid in enumerate(problems)}
     for m in doc.facts.get("measures", []):
@@ -309,11 +314,13 @@ def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: d
             key = res.org(span.text)
             if key:
                 w.add(node, getattr(RK, _ROLE_PROPS[role]), orgs[key])
-        for cm in doc.facts.get("concepts", []):
-            if m.span.start <= cm.span.start < m.span.end and cm.text in concepts:
+        lo, hi = bisect.bisect_left(concept_starts, m.span.start), bisect.bisect_left(concept_starts, m.span.end)
+        for cm in concept_mentions[lo:hi]:
+            if cm.text in concepts:
                 w.add(node, RK.mentions, concepts[cm.text])
-        for pm in policy_mentions:
-            if m.span.start <= pm.span.start < m.span.end and pm.attrs.get("action"):
+        lo, hi = bisect.bisect_left(policy_starts, m.span.start), bisect.bisect_left(policy_starts, m.span.end)
+        for pm in policy_mentions[lo:hi]:
+            if pm.attrs.get("action"):
                 d = policies.get(policy_key(pm.text))
                 if d is not None:
                     w.add(node, RK.makes if pm.attrs["action"] == "makes" else RK.applies, d)

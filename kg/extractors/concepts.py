@@ -23,12 +23,14 @@ _QUOTE = re.compile(r"“(?P<q>[^“”。，,；;：:]{2,12})”")
 @extractor("concepts", requires=["problems"], assigns=["concepts"])
 def extract_concepts(doc: Doc) -> None:
     text = doc.text
-    problem_spans = [(p.title.start, p.title.end) for p in doc.facts.get("problems", [])]
-    titles = [(s, e) for s, e, _ in find_titles(text)]
+    from kg.extractors.organisations import _Intervals
+
+    skip = _Intervals([(p.title.start, p.title.end) for p in doc.facts.get("problems", [])] +
+                      [(s, e) for s, e, depth in find_titles(text) if depth == 0])
     out = []
     for m in _QUOTE.finditer(text):
         s, e = m.start("q"), m.end("q")
-        if any(a <= s and e <= b for a, b in problem_spans + titles):
+        if skip.covers(s, e):
             continue
         out.append(Mention("concept", Span(s, e, text[s:e])))
     doc.facts["concepts"] = out

@@ -218,6 +218,24 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
     return out
 
 
+class _Intervals:
+    """Sorted, non-overlapping intervals with a fast "is [s, e) inside one of them?".
+
+    >>> _Intervals([(0, 5), (10, 20)]).covers(12, 15), _Intervals([(0, 5)]).covers(4, 6)
+    (True, False)
+    """
+
+    def __init__(self, pairs):
+        self.pairs = sorted(pairs)
+        self.starts = [a for a, _ in self.pairs]
+
+    def covers(self, s: int, e: int) -> bool:
+        import bisect
+
+        i = bisect.bisect_right(self.starts, s) - 1
+        return i >= 0 and self.pairs[i][1] >= e
+
+
 def _span(text: str, s: int, e: int):
     from kg.doc import Span
 
@@ -236,10 +254,9 @@ def extract_organisations(doc: Doc) -> None:
     text = doc.text
     from kg.extractors.policies import find_titles
 
-    titles = [(s, e) for s, e, depth in find_titles(text) if depth == 0]
+    inside = _Intervals((s, e) for s, e, depth in find_titles(text) if depth == 0)
     # names inside a document title (《中共中央政治局…细则》) are part of the title, not mentions
-    mentions = [m for m in find_organisations(text)
-                if not any(a <= m.span.start and m.span.end <= b for a, b in titles)]
+    mentions = [m for m in find_organisations(text) if not inside.covers(m.span.start, m.span.end)]
     for m in _ABBREV.finditer(text):  # 中共东莞市委政法委员会（以下简称“市委政法委”）
         before = [x for x in mentions if x.span.end <= m.start() and m.start() - x.span.end <= 1]
         if before:
