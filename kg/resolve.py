@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from kg.doc import Doc, Span
 from kg.zh import place_levels, place_prefix
 
-_NATIONAL = re.compile(r"^(?:中共中央|党中央|中央|国务院|国家|全国|中办|国办|中纪委|最高人民)|^[\u4e00-\u9fff]{2,4}部$")
+_NATIONAL = re.compile(r"^(?:中共中央|党中央|中央|国务院|国家|全国|中办|国办|中纪委|最高人民|新华社|人民日报)|"
+                       r"^(?:外交|国防|教育|科学技术|科技|工业和信息化|公安|国家安全|民政|司法|财政|人力资源和社会保障|"
+                       r"自然资源|生态环境|住房和城乡建设|交通运输|水利|农业农村|商务|文化和旅游|退役军人事务|应急管理|审计)部$")
 # national bodies better known by an abbreviation: both spellings are one entity
 NATIONAL_ALIASES = {"中纪委": "中央纪委", "中共中央纪委": "中央纪委", "中央纪律检查委员会": "中央纪委",
                     "中办": "中共中央办公厅", "国办": "国务院办公厅", "中组部": "中央组织部",
@@ -82,7 +84,7 @@ def iri_hash(key: str) -> str:
     """A short stable hash for IRIs.
 
     >>> iri_hash("national|商务部")
-    'b0ff1a35bbcb94f3'
+    '4e28248566a00570'
     """
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 

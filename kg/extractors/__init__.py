@@ -8,7 +8,7 @@ written is refused before anything runs.
 >>> plan(["problems", "metadata"])
 Traceback (most recent call last):
 ...
-kg.errors.ExtractorError: extractor 'problems' requires 'sections', 'meta' but they are assigned by no extractor before it; run them in this order: metadata, inspection, counts, problems, …
+kg.errors.ExtractorError: extractor 'problems' requires 'meta', which no extractor before it assigns; put metadata first (default order: metadata, inspection, counts, problems, measures, policies, organisations, people, contacts, quantities, concepts, consistency)
 >>> [e.name for e in plan(["metadata", "inspection"])]
 ['metadata', 'inspection']
 >>> get("nonsense")
@@ -83,10 +83,11 @@ def plan(names: list[str] | None = None) -> list[Extractor]:
     for ex in chosen:
         missing = [r for r in ex.requires if r not in have]
         if missing:
+            providers = sorted({get(n).name for n in BUILTINS for m in missing if m in get(n).assigns})
             raise ExtractorError(
-                f"extractor {ex.name!r} requires {', '.join(repr(m) for m in missing)} but they are "
-                f"assigned by no extractor before it; run them in this order: "
-                f"{', '.join(list(BUILTINS)[:4])}, …")
+                f"extractor {ex.name!r} requires {', '.join(repr(m) for m in missing)}, which no "
+                f"extractor before it assigns; put {', '.join(providers) or 'its provider'} first "
+                f"(default order: {', '.join(BUILTINS)})")
         have.update(ex.assigns)
     return chosen
 

@@ -2,11 +2,11 @@
 and the jurisdiction that scopes the report's relative names (区委, 市委 …).
 
 >>> from kg.doc import Doc
->>> d = Doc(source="t", sha256="0", text="中共某某县委关于巡察整改进展情况的通报\\n正文。\\n中共某某县委员会\\n2022年3月1日")
+>>> d = Doc(source="t", sha256="0", text="中共平阳县委关于巡察整改进展情况的通报\\n正文。\\n中共平阳县委员会\\n2022年3月1日")
 >>> extract_metadata(d)
 >>> m = d.facts["meta"]
 >>> m["title"].text, m["issuer"].text, m["date"].iso, m["genre"], m["jurisdiction"]
-('中共某某县委关于巡察整改进展情况的通报', '中共某某县委员会', '2022-03-01', 'inspection-rectification', '某某县')
+('中共平阳县委关于巡察整改进展情况的通报', '中共平阳县委员会', '2022-03-01', 'inspection-rectification', '平阳县')
 """
 from __future__ import annotations
 
