@@ -98,7 +98,8 @@ def inspect(file, as_json):
 def validate_cmd(out_dir, limit):
     """Check OUT/kg.ttl against the SHACL shapes and the ontology (ontology/*.ttl).
 
-    Prints the violations grouped by shape. Exit codes: 0 the graph conforms; 1 it does not.
+    Prints the violations grouped by shape. Exit codes: 0 the graph conforms; 1 it does not,
+    or OUT/kg.ttl cannot be read.
 
     Example: kg validate --out out/
     """
@@ -139,6 +140,9 @@ def serve(out_dir, host, port, timeout, max_rows, workers, max_memory, quiet):
         click.echo(f"serving {server.reports} reports at {server.url} (query page: "
                    f"{server.url[:-len('sparql')]}); timeout {timeout:g} s, at most {max_rows} "
                    "rows; Ctrl-C stops", err=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: listening on {host}: anyone who can reach this machine can "
+                       "query the graph", err=True)
 
     run_server(Path(out_dir), host=host, port=port, timeout=timeout, max_rows=max_rows,
                workers=workers, memory_mb=max_memory or None, log=not quiet, ready=ready)
@@ -255,6 +259,90 @@ def remove_cmd(sources, out_dir, wait):
 
     n = remove_sources(Path(out_dir), list(sources), wait=wait)
     click.echo(f"removed {len(sources)} report(s); the graph now has {n} triples")
+
+
+@cli.command("analyze")
+@OUT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Aligned tables, JSON, or CSV (one block per table).")
+@click.option("--top", default=10, show_default=True, type=int,
+              help="Rows per ranking (top entities, communities, projections).")
+@click.option("--threshold", default=None, type=float,
+              help="Title similarity for recurring problems (default: the measured one, "
+                   "see docs/RECURRING.md).")
+@click.option("--write-back", is_flag=True,
+              help="Store the recurring-problem groups (rk:similarTo, rk:Theme) in the graph "
+                   "https://w3id.org/rectkg/graph/analysis.")
+@_friendly
+def analyze_cmd(out_dir, fmt, top, threshold, write_back):
+    """Centrality, communities, projections, recurring problems, progress and timelines.
+
+    Example: kg analyze --out out/ --top 5
+    """
+    from kg.analyse import DEFAULT_THRESHOLD, analyse, render
+
+    tables = analyse(Path(out_dir), top=top, write=write_back,
+                     threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    click.echo(render(tables, fmt))
+
+
+@cli.command("view")
+@OUT_OPTION
+@click.option("--focus", default=None, metavar="IRI_OR_LABEL",
+              help="Draw only the neighbourhood of this entity (an IRI, org/…, or a label).")
+@click.option("--depth", default=2, show_default=True, type=int,
+              help="How many links from the focus entity to draw.")
+@click.option("--budget", default=1500, show_default=True, type=int,
+              help="Most nodes per view; beyond it measures are folded and small nodes grouped.")
+@_friendly
+def view_cmd(out_dir, focus, depth, budget):
+    """Write the interactive HTML views (offline) and OUT/index.html, or one focus view.
+
+    Example: kg view --out out/ --focus 县委组织部 --depth 2
+    """
+    from kg.views import focus_view, write_views
+
+    if focus:
+        click.echo(str(focus_view(Path(out_dir), focus, depth, budget=budget)))
+        return
+    paths = write_views(Path(out_dir), budget=budget)
+    click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
+
+
+@cli.command("bench")
+@click.option("--sizes", default="5,1000", show_default=True,
+              help="Report counts, comma-separated (5 = the sample corpus; others are scale corpora).")
+@click.option("--jobs", "-j", default=2, show_default=True, type=int,
+              help="Worker processes for the rectkg build (0 = one per core).")
+@click.option("--out", "out_dir", default="bench/results/work", show_default=True,
+              type=click.Path(file_okay=False), help="Work folder for the corpora and stores.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the scale corpora.")
+@click.option("--baseline-cap", default=200, show_default=True, type=int,
+              help="Most reports the rdflib baseline builds (larger corpora: rates per report).")
+@click.option("--profile", is_flag=True, help="Also cProfile process_file on the capped corpus.")
+@_friendly
+def bench_cmd(sizes, jobs, out_dir, seed, baseline_cap, profile):
+    """Benchmark the build, rebuild and saved questions beside the plain rdflib path.
+
+    Prints a markdown table (also written to bench/results/latest.md). Needs the source
+    checkout (bench/bench.py). The scale corpora are for speed only, never for accuracy.
+
+    Example: kg bench --sizes 5,1000,10000 --jobs 2 --out bench/results/work
+    """
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench.py"
+    if not path.is_file():
+        raise KgError(f"no benchmark script at {path}",
+                      hint="run kg bench from a source checkout of rectkg")
+    spec = importlib.util.spec_from_file_location("rectkg_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    text = module.run(module.parse_sizes(sizes), jobs=jobs, work=Path(out_dir), seed=seed,
+                      baseline_cap=baseline_cap, do_profile=profile,
+                      log=lambda m: click.echo(m, err=True))
+    click.echo(text)
 
 
 def main():  # pragma: no cover - entry point

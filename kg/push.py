@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ class _Client:
         self.user, self.password = user, password
         self.timeout = timeout
         self.auth = None
-        self._local = __import__("threading").local()
+        self._local = threading.local()
 
     def _session(self):
         s = getattr(self._local, "session", None)
@@ -96,7 +97,7 @@ class _Client:
         from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
         challenge = response.headers.get("WWW-Authenticate", "")
-        if challenge.lower().lstrip().startswith("digest") or "digest" in challenge.lower():
+        if "digest" in challenge.lower():
             self.auth = HTTPDigestAuth(self.user, self.password)
         else:
             self.auth = HTTPBasicAuth(self.user, self.password)
