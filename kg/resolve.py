@@ -98,11 +98,13 @@ class Entity:
     labels: list[str] = field(default_factory=list)
     mentions: list[Span] = field(default_factory=list)
     attrs: dict = field(default_factory=dict)
+    _seen: set = field(default_factory=set, repr=False)
 
     def add(self, label: str | None, span: Span | None) -> None:
         if label and label not in self.labels:
             self.labels.append(label)
-        if span is not None and span.text and span not in self.mentions:
+        if span is not None and span.text and (span.start, span.end) not in self._seen:
+            self._seen.add((span.start, span.end))
             self.mentions.append(span)
 
     @property
@@ -164,7 +166,7 @@ def resolve(doc: Doc) -> Resolution:
         if ik is not None:
             res.organisations[ik].attrs["issuer"] = True
             for sp in pronouns:  # 我委 / 本委 / 委机关: evidence of the issuer, not a name of it
-                res.organisations[ik].mentions.append(sp)
+                res.organisations[ik].add(None, sp)
     insp = doc.facts.get("inspection", {})
     for role in ("team", "target"):
         if insp.get(role) is not None:

@@ -90,15 +90,19 @@ def _make(doc: Doc, p: Problem, s: int, e: int, kind: str, ordinal: str | None) 
 def extract_measures(doc: Doc) -> None:
     text = doc.text
     measures: list[Measure] = []
+    by_section: dict[int, list[Problem]] = {}
+    for q in doc.facts.get("problems", []):
+        if q.section is not None:
+            by_section.setdefault(id(q.section), []).append(q)
     seen_sections: set[int] = set()
     for p in doc.facts.get("problems", []):
         sec = p.section
         if sec is None or id(sec) in seen_sections:
             continue
         seen_sections.add(id(sec))
-        siblings = [q for q in doc.facts["problems"] if q.section is sec]
+        siblings = by_section[id(sec)]
         owner = siblings[0]
-        child_problems = [c for c in sec.children if any(q.section is c for q in doc.facts["problems"])]
+        child_problems = [c for c in sec.children if id(c) in by_section]
         own_end = child_problems[0].start if child_problems else sec.end
         start = sec.body_start
         steps = [c for c in sec.children if c.style == "enum" and c.start < own_end]

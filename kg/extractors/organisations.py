@@ -201,8 +201,9 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         # extend: a following candidate that starts where this ends or inside it and ends later
         out.append(Mention("organisation", _span(text, s, e)))
         last_end = e
+    taken = _Intervals((o.span.start, o.span.end) for o in out)
     for nm in _NATIONAL_NAMES.finditer(text, start, end):
-        if not any(o.span.start <= nm.start() < o.span.end for o in out):
+        if not taken.covers(nm.start(), nm.start() + 1):
             out.append(Mention("organisation", _span(text, nm.start(), nm.end())))
     out.sort(key=lambda o: o.span.start)
     split: list[Mention] = []

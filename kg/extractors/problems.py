@@ -152,8 +152,12 @@ def extract_problems(doc: Doc) -> None:
             by_section[id(sec)] = items
             problems.extend(items)
     # a parent with open sub-problems is open; one whose sub-problems are all done is done
+    children: dict[int, list[Problem]] = {}
+    for k in problems:
+        if k.parent is not None:
+            children.setdefault(id(k.parent), []).append(k)
     for p in problems:
-        kids = [k for k in problems if k.parent is p]
+        kids = children.get(id(p), [])
         if kids and p.status == "unknown":
             if any(k.status == "in_progress" for k in kids):
                 p.status = "in_progress"
