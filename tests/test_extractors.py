@@ -351,3 +351,12 @@ def test_resolve_national_abbreviation_meets_full_name():
     from kg.resolve import org_key
 
     assert org_key("中纪委", "平阳县") == org_key("中央纪委", "温州市") == "national|中央纪委"
+
+
+@pytest.mark.parametrize("text, title", [
+    ("根据县委统一部署，开展了巡察。\n一、整改工作组织情况\n正文。", None),      # a heading is not a title
+    ("东莞某某网\n\n某县关于巡察整改\n情况的通报\n来源：某办\n正文。", "某县关于巡察整改\n情况的通报"),
+])
+def test_extractors_metadata_title_stands_above_the_body(text, title):
+    t = doc_of(text, ["metadata"]).facts["meta"]["title"]
+    assert (t.text if t else None) == title

@@ -22,6 +22,7 @@ _FIELD = re.compile(r"(?:发布机构|发文机关|来源|信息来源|发布单
 _PUBDATE = re.compile(r"(?:发布日期|发布时间|成文日期|日期)\s*[:：]\s*")
 _OUTLET = re.compile(r"(?P<v>[\u4e00-\u9fff]{2,10}(?:网|报|日报|电视台|新闻社|融媒体中心))(?:讯|记者|消息)")
 _ISSUER_BEFORE_ABOUT = re.compile(r"^(?P<v>[\u4e00-\u9fff（）()]{3,30}?)关于")
+_HEADING_START = re.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
 _LINE_ORG_TAIL = re.compile(r"(?:委员会|委|党组|党委|政府|局|办|办公室|厅|院|部|中心|组)$")
 
 
@@ -36,9 +37,13 @@ def _find_title(doc: Doc) -> Span | None:
     """The first one or two short unpunctuated lines near the top that read as a title."""
     lines = list(_lines(doc.text))[:8]
     for i, (pos, line) in enumerate(lines):
-        if not line or len(line) > 60 or re.search(r"[。，,；;]", line) or _FIELD.search(line) \
-                or _PUBDATE.search(line) or find_dates(line):
+        if len(line) > 60 or re.search(r"[。；;]", line):
+            return None  # the body has begun: a title stands above it
+        if not line or re.search(r"[，,]", line) or _FIELD.search(line) or _PUBDATE.search(line) \
+                or find_dates(line):
             continue
+        if _HEADING_START.match(line):
+            return None
         if line.endswith(("网", "网站", "门户")) and len(line) <= 12:
             continue  # a site banner
         end = pos + len(line)
