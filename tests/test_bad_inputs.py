@@ -135,8 +135,10 @@ def test_bad_inputs_full_build_names_every_bad_file_and_builds_every_good_one(tm
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
     errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
     for case in manifest:
+        if (cases_dir / case["file"]).is_dir():
+            continue  # a folder named .txt is walked when a folder is built (an error only given directly)
         if case["expected"] == "error" and not case.get("skip_if_readable"):
-            named = [e for e in errors if case["file"] in e]
+            named = [e for e in errors if f"/{case['file']}:" in e or f" {case['file']}:" in e]
             assert named, f"{case['file']} is not named in: {errors}"
             assert case["message"] in named[0], named[0]
     store = Store.open(out, read_only=True)
