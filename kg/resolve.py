@@ -171,6 +171,20 @@ def resolve(doc: Doc) -> Resolution:
     for role in ("team", "target"):
         if insp.get(role) is not None:
             add_org(insp[role].text, insp[role])
+    # the report answers one inspection: "省委巡视组" without its ordinal is that team
+    team = insp.get("team")
+    if team is not None:
+        generic = re.sub(r"第[一二三四五六七八九十]+(?=巡|督|指|审)|(?<=巡视|巡察)[一二三四五六七八九十]+(?=组)",
+                         "", re.sub(r"^[一二三四五六七八九十]+届|第[一二三四五六七八九十]+轮", "", team.text))
+        tk = org_key(team.text, jur, fallback)
+        gk = org_key(generic, jur, fallback)
+        if gk != tk and gk in res.organisations:
+            ent = res.organisations.pop(gk)
+            for lab in ent.labels:
+                res.organisations[tk].add(lab, None)
+                res.org_of_text[lab] = tk
+            for sp in ent.mentions:
+                res.organisations[tk].add(None, sp)
     for meas in doc.facts.get("measures", []):
         for _, span in meas.units:
             add_org(span.text, span)

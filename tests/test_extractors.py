@@ -360,3 +360,23 @@ def test_resolve_national_abbreviation_meets_full_name():
 def test_extractors_metadata_title_stands_above_the_body(text, title):
     t = doc_of(text, ["metadata"]).facts["meta"]["title"]
     assert (t.text if t else None) == title
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("由信息化和网格管理指导科负责。", ["信息化和网格管理指导科"]),           # 和 inside one body
+    ("会同县委组织部和县财政局检查。", ["县委组织部", "县财政局"]),            # 和 between two bodies
+    ("与未来城市研究院签约。", ["未来城市研究院"]),
+    ("各区(市)纪委监委加强监督。", []),                                      # a class of bodies, not one
+])
+def test_extractors_organisations_joined_names(text, expected):
+    assert orgs(text) == expected
+
+
+def test_resolve_generic_team_reference_is_the_inspection_team():
+    from kg.resolve import resolve
+
+    d = doc_of("根据省委统一部署，省委第三巡视组于2022年3月1日至4月30日对平阳县开展了巡视。省委巡视组反馈的问题全部整改。",
+               ["metadata", "inspection", "organisations"])
+    res = resolve(d)
+    team = res.organisations[res.org("省委第三巡视组")]
+    assert "省委巡视组" in team.labels and res.org("省委巡视组") == res.org("省委第三巡视组")

@@ -72,20 +72,24 @@ _LEAD_VERBS = tuple(sorted((
     "传达", "学习", "组成", "设置", "派驻", "与", "出台", "制发", "挖掘", "逐步", "力争", "关注", "涉及", "涉",
     "要求", "求", "提前", "函商", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
     "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
-    "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "与会", "其中", "目前", "今年", "同时", "此外", "现",
+    "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "其中", "目前", "今年", "同时", "此外", "现",
     "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
 ), key=len, reverse=True))
-_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v != "组织") + "|召开|统一|高度|重视|部署|通过|提请")
+# verbs that also name a body's field (指导科, 建设局, 研究院) do not end a clause inside a name
+_FIELD_WORDS = {"组织", "指导", "研究", "建设", "协调", "统筹", "推进", "完善", "优化", "联合", "督办", "开展",
+                "深化", "支持", "落实", "联系", "发展", "监督", "管理", "服务", "学习"}
+_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v not in _FIELD_WORDS)
+                           + "|召开|统一|高度|重视|部署|通过|提请")
 # Words that end in a head word but are not bodies.
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
     r"科|处|所|站|馆|中心|组|小组|支部|党支部|党组|党委|政府|专班|学院|大学|总支|工委|学会|协会|公司|集团|银行|"
-    r"[^\u4e00-\u9fff].*|.*(?:会议|工作会|推进会|部署会|座谈会|培训班)|"
+    r"[^\u4e00-\u9fff].*|.*(?:会议|工作会|推进会|部署会|座谈会|培训班)|[省市区县][（(][市区县][）)].*|"
     r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县|"
     r".*干部|(?:工作|专项|领导|有关|相关|临时|各级|基层|上级|本级)?(?:领导小组|工作小组|专项小组|小组|工作组|专班|"
     r"巡察组|巡视组|督导组|指导组|考察组|办公室|政法委|合作社|党群服务中心|服务中心|银行|公司|中学|小学|学校|局|支部|"
-    r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校))$")
+    r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校|纪委监委))$")
 _MAX_NAME = 22
 
 
@@ -103,6 +107,10 @@ def _window_start(text: str, end: int, head_start: int) -> int:
             quotes -= 1
         elif ch in "（(）)·•":
             pass
+        elif ch == "和" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1):
+            pass  # 信息化和网格管理指导科: 和 joins two fields of one body, not two bodies
+        elif ch == "未" and text[i:i + 1] == "来":
+            pass  # 未来 is a word, not a negation
         elif not ("\u4e00" <= ch <= "\u9fff") or ch in _BODY_STOP:
             break
         i -= 1
@@ -112,6 +120,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
 
 
 _LEAD_RE = re.compile("|".join(_LEAD_VERBS))
+_ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
 
 
 def _trim_lead(text: str, i: int, head_start: int) -> int:
