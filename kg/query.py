@@ -1,0 +1,461 @@
+"""SPARQL over the store: run a query, a ``.rq`` file or a saved question; format the answer.
+
+Saved questions are ``kg/queries/NAME.rq``. Their leading comments say what they are::
+
+    # title: Open problems by organisation
+    # description: Problems still being rectified, under the unit that owns them.
+    # param: org (optional): an organisation's label; all organisations when omitted
+
+A parameter appears in the query as ``${org}`` and is replaced by a SPARQL string literal
+(escaped, so a value can never change the query's shape); an optional parameter left out
+becomes ``""``.
+
+>>> [name for name, _, _ in list_queries()][:2]
+['count-mismatches', 'inspections']
+>>> print(fill_params('SELECT * { ?o rdfs:label ${org} }', {'org': 'a"b'}))
+SELECT * { ?o rdfs:label "a\\"b" }
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from kg.errors import QueryError
+from kg.vocab import PREFIXES
+
+QUERIES_DIR = Path(__file__).parent / "queries"
+FORMATS = ("table", "csv", "tsv", "json")
+_XSD = PREFIXES["xsd"]
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Result:
+    """A materialised query answer: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str                                  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)   # terms or None (unbound)
+    boolean: bool | None = None
+    truncated: bool = False                    # more rows existed than the limit let through
+    seconds: float = 0.0
+    name: str | None = None                    # the saved question's name, where there is one
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, var: str) -> list[str | None]:
+        """The plain values (IRI, lexical form) of one column, e.g. for tests and scripts."""
+        i = self.variables.index(var)
+        return [None if row[i] is None else row[i].value for row in self.rows]
+
+    def dicts(self) -> list[dict[str, str | None]]:
+        """Rows as ``{variable: plain value}``."""
+        return [{v: (None if t is None else t.value) for v, t in zip(self.variables, row)}
+                for row in self.rows]
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A saved question: its name, title, description, parameters and SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    params: dict[str, tuple[bool, str]]   # name -> (required, help)
+    text: str
+    path: Path
+
+
+# ---------------------------------------------------------------------------- saved questions
+def _parse_header(text: str) -> tuple[str, str, dict[str, tuple[bool, str]]]:
+    title = description = ""
+    params: dict[str, tuple[bool, str]] = {}
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if not s.startswith("#"):
+            break
+        body = s.lstrip("#").strip()
+        key, _, value = body.partition(":")
+        key = key.strip().lower()
+        if key == "title":
+            title = value.strip()
+        elif key == "description":
+            description = (description + " " + value.strip()).strip()
+        elif key == "param":
+            m = re.match(r"\s*([A-Za-z_]\w*)\s*(\(optional\))?\s*:?\s*(.*)$", value)
+            if m:
+                params[m.group(1)] = (m.group(2) is None, m.group(3).strip())
+    return title, description, params
+
+
+def load_saved(name: str) -> SavedQuery:
+    """The saved question called ``name`` (a file kg/queries/NAME.rq)."""
+    path = QUERIES_DIR / f"{name}.rq"
+    if not _NAME_RE.match(name) or not path.is_file():
+        names = ", ".join(n for n, _, _ in list_queries())
+        raise QueryError(f"no saved question called {name!r}", source=name,
+                         hint=f"the saved questions are: {names} (`kg query --list`)")
+    text = path.read_text(encoding="utf-8")
+    title, description, params = _parse_header(text)
+    return SavedQuery(name, title, description, params, text, path)
+
+
+def list_queries() -> list[tuple[str, str, str]]:
+    """``(name, title, description)`` of every saved question, sorted by name."""
+    out = []
+    for path in sorted(QUERIES_DIR.glob("*.rq")):
+        title, description, _ = _parse_header(path.read_text(encoding="utf-8"))
+        out.append((path.stem, title, description))
+    return out
+
+
+def sparql_literal(value: str) -> str:
+    """``value`` as a SPARQL string literal, escaped.
+
+    >>> print(sparql_literal('区委"政法委"\\n'))
+    "区委\\"政法委\\"\\n"
+    """
+    out = ['"']
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def fill_params(text: str, values: dict[str, str], declared: dict | None = None,
+                name: str | None = None) -> str:
+    """Replace each ``${name}`` in ``text`` with its value as an escaped SPARQL literal."""
+    declared = declared if declared is not None else {
+        p: (True, "") for p in _PARAM_RE.findall(text)}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        accepted = ", ".join(sorted(declared)) or "none"
+        raise QueryError(f"unknown parameter {', '.join(unknown)}", source=name,
+                         hint=f"this query takes: {accepted}")
+    missing = [p for p, (required, _) in declared.items() if required and p not in values]
+    if missing:
+        helps = "; ".join(f"--param {p}=VALUE ({declared[p][1] or 'a value'})" for p in missing)
+        raise QueryError(f"needs {helps}", source=name)
+    return _PARAM_RE.sub(lambda m: sparql_literal(values.get(m.group(1), "")), text)
+
+
+def resolve_query(query: str, params: dict[str, str] | None = None) -> tuple[str, str | None]:
+    """A SPARQL string, a ``.rq`` path or a saved question's name → (SPARQL text, name)."""
+    params = dict(params or {})
+    q = query.strip()
+    path = None
+    if "\n" not in q and len(q) < 4096:
+        path = Path(q)
+        try:
+            is_file = path.is_file()
+        except OSError:
+            is_file = False
+        if _NAME_RE.match(q) and not is_file and path.suffix.lower() not in (".rq", ".sparql"):
+            saved = load_saved(q)
+            return fill_params(saved.text, params, saved.params, saved.name), saved.name
+        if not is_file and path.suffix.lower() not in (".rq", ".sparql"):
+            path = None
+    if path is not None:
+        if not path.is_file():
+            raise QueryError("no such query file", source=str(path),
+                             hint="give a SPARQL string, a .rq file or a saved question's name")
+        text = path.read_text(encoding="utf-8")
+        _, _, declared = _parse_header(text)
+        for p in _PARAM_RE.findall(text):
+            declared.setdefault(p, (True, ""))
+        return fill_params(text, params, declared, str(path)), path.stem
+    if params or _PARAM_RE.search(query):
+        return fill_params(query, params), None
+    return query, None
+
+
+# ---------------------------------------------------------------------------- execution
+_NOISE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'
+                    r"'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*")
+
+
+def _refuse_service(sparql: str) -> None:
+    if re.search(r"\bSERVICE\b", _NOISE.sub(" ", sparql), re.IGNORECASE):
+        raise QueryError("SERVICE (federated query) is refused: the store answers from its own "
+                         "data only", hint="remove the SERVICE clause")
+
+
+def _syntax_error(sparql: str, message: str, name: str | None) -> QueryError:
+    m = re.search(r"(\d+):(\d+)", message)
+    detail = re.sub(r"^error at \d+:\d+:\s*", "", message)
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+        lines = sparql.splitlines() or [""]
+        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        caret = " " * text_width(src[:max(col - 1, 0)]) + "^"  # wide characters take two
+        text = f"SPARQL syntax error at line {line}, column {col}: {detail}\n  {src}\n  {caret}"
+    else:
+        text = f"SPARQL syntax error: {detail}"
+    hint = ("check the query near that point; prefixes rk:, rkid:, dcterms:, skos:, org:, foaf:, "
+            "oa:, rdfs:, xsd: … need no PREFIX line; `kg query --list` shows the saved questions")
+    if re.match(r"\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", sparql, re.I):
+        hint = "updates (INSERT, DELETE, LOAD …) are refused: the store is read-only here"
+    return QueryError(text, source=name, hint=hint)
+
+
+def _materialise(res, limit: int | None, out: Result) -> None:
+    if isinstance(res, ox.QueryBoolean):
+        out.kind, out.boolean = "ask", bool(res)
+        return
+    if isinstance(res, ox.QueryTriples):
+        out.kind, out.variables = "graph", ["subject", "predicate", "object"]
+        it = ((t.subject, t.predicate, t.object) for t in res)
+    else:
+        out.kind = "select"
+        out.variables = [v.value for v in res.variables]
+        n = len(out.variables)
+        it = (tuple(sol[i] for i in range(n)) for sol in res)
+    rows = out.rows
+    for row in it:
+        if limit is not None and len(rows) >= limit:
+            out.truncated = True
+            break
+        rows.append(row)
+
+
+def execute(db: ox.Store, sparql: str, *, timeout: float | None = None, limit: int | None = None,
+            use_default_graph_as_union: bool = True, allow_service: bool = False,
+            name: str | None = None) -> Result:
+    """Run ``sparql`` on a pyoxigraph store and materialise the answer (at most ``limit`` rows).
+
+    A ``timeout`` (seconds) stops waiting for the answer and raises :class:`QueryError`.
+
+    >>> r = execute(ox.Store(), "SELECT ?x WHERE { VALUES ?x { 1 2 } }")
+    >>> r.variables, [t.value for (t,) in r.rows]
+    (['x'], ['1', '2'])
+    """
+    if not allow_service:
+        _refuse_service(sparql)
+    out = Result(kind="select", name=name)
+    start = time.perf_counter()
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            res = db.query(sparql, prefixes=PREFIXES,
+                           use_default_graph_as_union=use_default_graph_as_union)
+            _materialise(res, limit, out)
+        except BaseException as e:  # handed to the caller's thread
+            error.append(e)
+
+    if timeout is None:
+        work()
+    else:
+        # pyoxigraph releases the GIL while evaluating, so the caller gets control back on
+        # time; the abandoned evaluation finishes (or dies with the process) in the background.
+        t = threading.Thread(target=work, name="kg-query", daemon=True)
+        t.start()
+        t.join(timeout)
+        if t.is_alive():
+            raise QueryError(f"the query took longer than {timeout:g} s and was stopped",
+                             source=name, hint="narrow it (a LIMIT, more bound terms) or "
+                                               "raise --timeout")
+    if error:
+        e = error[0]
+        if isinstance(e, SyntaxError):
+            raise _syntax_error(sparql, str(e), name) from None
+        if isinstance(e, (OSError, ValueError, TypeError)):
+            raise QueryError(f"the query failed: {e}", source=name,
+                             hint="check the query; `kg query --list` shows saved questions") from None
+        raise e
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def run_query(out_dir: Path, query: str, *, timeout: float | None = None,
+              limit: int | None = None, params: dict[str, str] | None = None) -> Result:
+    """Answer a SPARQL string, a ``.rq`` file or a saved question over OUT's store."""
+    from kg.store import Store
+
+    sparql, name = resolve_query(query, params)
+    with Store.open(Path(out_dir), read_only=True) as store:
+        return execute(store.db, sparql, timeout=timeout, limit=limit, name=name)
+
+
+# ---------------------------------------------------------------------------- formatting
+_SHORT = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
+
+
+def compact(iri: str) -> str:
+    """An IRI with a known prefix shortened for display (``rk:Problem``).
+
+    >>> compact("https://w3id.org/rectkg/ontology#Problem")
+    'rk:Problem'
+    """
+    for base, prefix in _SHORT:
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{prefix}:{iri[len(base):]}"
+    return iri
+
+
+def display(term) -> str:
+    """A term as a person reads it: prefixed IRIs, literals without quotes or tags."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        return compact(term.value)
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Literal):
+        return term.value
+    if isinstance(term, Triple):
+        return f"<< {display(term.subject)} {display(term.predicate)} {display(term.object)} >>"
+    return str(term)
+
+
+def text_width(s: str) -> int:
+    """Display width in a terminal: East Asian wide and fullwidth characters count 2.
+
+    >>> text_width("区委ab")
+    6
+    """
+    w = 0
+    for ch in s:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def _clip(s: str, width: int) -> str:
+    s = " ".join(s.split()) if ("\n" in s or "\t" in s or "\r" in s) else s
+    if text_width(s) <= width:
+        return s
+    out, w = [], 0
+    for ch in s:
+        cw = text_width(ch)
+        if w + cw > width - 1:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out) + "…"
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * (width - text_width(s))
+
+
+def _table(result: Result, max_width: int) -> str:
+    if result.kind == "ask":
+        return "yes" if result.boolean else "no"
+    header = list(result.variables)
+    body = [[_clip(display(t), max_width) for t in row] for row in result.rows]
+    widths = [max([text_width(h)] + [text_width(r[i]) for r in body])
+              for i, h in enumerate(header)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in body]
+    n = len(result.rows)
+    footer = f"({n} row{'s' if n != 1 else ''}"
+    footer += ", cut at the limit)" if result.truncated else ")"
+    return "\n".join(lines + [footer])
+
+
+def _csv_value(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Triple):
+        return str(term)
+    return term.value
+
+
+def _tsv_value(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        dt = term.datatype.value
+        if dt == _XSD + "integer" and re.fullmatch(r"[+-]?\d+", term.value):
+            return term.value
+    return str(term)  # N-Triples syntax, as the SPARQL 1.1 TSV format asks
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
+    d = {"type": "literal", "value": term.value}
+    if term.language:
+        d["xml:lang"] = term.language
+    elif term.datatype.value != _XSD + "string":
+        d["datatype"] = term.datatype.value
+    return d
+
+
+def format_result(result: Result, fmt: str = "table", *, max_width: int = 60) -> str:
+    """The answer as an aligned table, CSV, TSV or SPARQL 1.1 results JSON.
+
+    >>> r = Result("select", ["名称", "n"], [(Literal("区委", language="zh"), Literal(2))])
+    >>> print(format_result(r))
+    名称  n
+    ----  -
+    区委  2
+    (1 row)
+    >>> format_result(r, "csv").splitlines()
+    ['名称,n', '区委,2']
+    """
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    if fmt == "table":
+        return _table(result, max_width)
+    if fmt == "json":
+        if result.kind == "ask":
+            return json.dumps({"head": {}, "boolean": bool(result.boolean)}, ensure_ascii=False)
+        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
+                    for row in result.rows]
+        return json.dumps({"head": {"vars": result.variables},
+                           "results": {"bindings": bindings}}, ensure_ascii=False, indent=1)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        if result.kind == "ask":
+            w.writerow(["boolean"])
+            w.writerow(["true" if result.boolean else "false"])
+        else:
+            w.writerow(result.variables)
+            w.writerows([_csv_value(t) for t in row] for row in result.rows)
+        return buf.getvalue()
+    # tsv
+    if result.kind == "ask":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join("?" + v for v in result.variables)]
+    lines += ["\t".join(_tsv_value(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,413 @@
+"""The on-disk store: replace/remove/manifest, the writer lock, readers during a build, SIGKILL."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph, NamedNode, Quad
+
+from handmade import report_a, report_b, versioned
+from kg.errors import StoreError
+from kg.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+
+def _graph_quads(store: Store, graph: str) -> set:
+    return set(store.db.quads_for_pattern(None, None, None, NamedNode(graph)))
+
+
+def _fill(out: Path, *reports) -> Store:
+    store = Store.open(out)
+    with store.writer():
+        for rep in reports:
+            store.replace_report(*rep)
+    return store
+
+
+def test_store_replace_and_manifest(tmp_path):
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a, b)
+    assert store.sources() == {a[0], b[0]}
+    assert store.manifest()[a[0]] == {"sha256": a[1], "graph": a[2]}
+    assert len(store) == len(set(a[3])) + len(set(b[3]))
+    assert set(store.quads()) == set(a[3]) | set(b[3])
+    assert _graph_quads(store, a[2]) == set(a[3])
+    store.close()
+    # reopened, read-only: the same state
+    with Store.open(tmp_path, read_only=True) as ro:
+        assert ro.manifest() == {a[0]: {"sha256": a[1], "graph": a[2]},
+                                 b[0]: {"sha256": b[1], "graph": b[2]}}
+        assert ro.graphs() == sorted([a[2], b[2]])
+
+
+def test_store_replace_changed_report_drops_old_graph(tmp_path):
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a, b)
+    a2 = report_a("修订")
+    assert a2[2] != a[2]
+    with store.writer():
+        store.replace_report(*a2)
+        assert store.manifest()[a[0]]["graph"] == a2[2]  # the writer sees its own change
+    assert store.graphs() == sorted([a2[2], b[2]])
+    assert _graph_quads(store, a2[2]) == set(a2[3])
+    assert not _graph_quads(store, a[2])
+    assert store.manifest()[a[0]] == {"sha256": a2[1], "graph": a2[2]}
+    assert _graph_quads(store, b[2]) == set(b[3])
+
+
+def test_store_replace_same_graph_new_quads(tmp_path):
+    src, sha, g, quads = report_a()
+    store = _fill(tmp_path, (src, sha, g, quads))
+    fewer = quads[: len(quads) // 2]
+    with store.writer():
+        store.replace_report(src, sha + "@new-code", g, fewer)
+    assert _graph_quads(store, g) == set(fewer)
+    assert store.manifest()[src]["sha256"] == sha + "@new-code"
+
+
+def test_store_replace_twice_in_one_writer(tmp_path):
+    """The second change of a report in one build replaces the first, buffered or not."""
+    store = Store.open(tmp_path)
+    src, sha, g, quads = report_a()
+    a2 = report_a("二")
+    with store.writer():
+        store.replace_report(src, sha, g, quads)
+        store.replace_report(src, sha + "@2", g, quads[:10])          # same graph, still buffered
+        store.replace_report(*report_b())
+        store.replace_report(*a2)                                       # another graph
+        store.remove_report(report_b()[0])
+        assert len(store) == len(set(a2[3]))
+    assert store.graphs() == [a2[2]]
+    assert set(store.quads()) == set(a2[3])
+    assert store.manifest() == {src: {"sha256": a2[1], "graph": a2[2]}}
+
+
+def test_store_replace_report_from_nquads_bytes(tmp_path):
+    import pyoxigraph as ox
+
+    a, b = report_a(), report_b()
+    store = Store.open(tmp_path)
+    with store.writer():
+        store.replace_report(a[0], a[1], a[2], ox.serialize(a[3], format=ox.RdfFormat.N_QUADS))
+        store.replace_report(*b)
+    assert set(store.quads()) == set(a[3]) | set(b[3])
+    stray = ox.serialize(b[3][:3], format=ox.RdfFormat.N_QUADS)
+    with pytest.raises(StoreError, match="not in the report's graph"):
+        store.replace_report(a[0], a[1], a[2], stray)
+    assert set(store.quads()) == set(a[3]) | set(b[3])
+
+
+def test_store_remove_report(tmp_path):
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a, b)
+    with store.writer():
+        store.remove_report(a[0])
+    assert store.sources() == {b[0]}
+    assert store.graphs() == [b[2]]
+    assert set(store.quads()) == set(b[3])
+    with pytest.raises(StoreError, match="not in the store: nowhere.txt"):
+        store.remove_report("nowhere.txt")
+
+
+def test_store_duplicate_content_shares_a_graph(tmp_path):
+    src, sha, g, quads = report_b()
+    store = _fill(tmp_path, (src, sha, g, quads), ("copy of 乙市.txt", sha, g, quads))
+    assert store.graphs() == [g]
+    with store.writer():
+        store.remove_report(src)
+    assert store.graphs() == [g], "the copy still needs the graph"
+    with store.writer():
+        store.remove_report("copy of 乙市.txt")
+    assert store.graphs() == [] and len(store) == 0
+
+
+def test_store_rejects_quads_of_another_graph(tmp_path):
+    src, sha, g, quads = report_b()
+    stray = Quad(quads[0].subject, quads[0].predicate, quads[0].object, NamedNode(g + "x"))
+    store = Store.open(tmp_path)
+    with pytest.raises(StoreError, match="not the report's graph"):
+        with store.writer():
+            store.replace_report(src, sha, g, quads + [stray])
+    assert store.sources() == set()
+
+
+def test_store_exception_in_writer_changes_nothing(tmp_path):
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a)
+    gens_before = sorted(os.listdir(tmp_path / "store.gens"))
+    with pytest.raises(RuntimeError):
+        with store.writer():
+            store.replace_report(*b)
+            store.remove_report(a[0])
+            raise RuntimeError("build failed")
+    assert store.sources() == {a[0]}
+    assert sorted(os.listdir(tmp_path / "store.gens")) == gens_before
+    with Store.open(tmp_path, read_only=True) as ro:
+        assert set(ro.quads()) == set(a[3])
+
+
+def test_store_changes_need_the_writer_or_take_it(tmp_path):
+    store = Store.open(tmp_path)
+    store.replace_report(*report_b())  # outside writer(): one change, committed at once
+    assert Store.open(tmp_path, read_only=True).sources() == {"乙市.txt"}
+    with pytest.raises(StoreError, match="read-only"):
+        with Store.open(tmp_path, read_only=True).writer():
+            pass
+
+
+def test_store_read_only_without_store_says_what_to_do(tmp_path):
+    with pytest.raises(StoreError, match="kg build"):
+        Store.open(tmp_path / "nothing", read_only=True)
+
+
+def test_store_keeps_two_generations(tmp_path):
+    store = Store.open(tmp_path)
+    for i in range(4):
+        with store.writer():
+            store.replace_report(*versioned("a.txt", i, 3))
+    gens = sorted(os.listdir(tmp_path / "store.gens"))
+    assert gens == ["gen-000003", "gen-000004"]
+    assert os.readlink(tmp_path / "store") == os.path.join("store.gens", "gen-000004")
+
+
+def test_store_replace_graph_for_analysis(tmp_path):
+    a = report_a()
+    store = _fill(tmp_path, a)
+    g = "https://w3id.org/rectkg/graph/analysis"
+    with store.writer():
+        store.replace_graph(g, [q.triple for q in a[3][:5]])
+    assert store.sources() == {a[0]}
+    assert len(_graph_quads(store, g)) == 5
+    with store.writer():
+        store.replace_graph(g, [q.triple for q in a[3][:2]])
+    assert len(_graph_quads(store, g)) == 2
+    with pytest.raises(StoreError, match="report's graph"):
+        store.replace_graph(a[2], [])
+
+
+def test_store_load_nquads_rebuilds_manifest(tmp_path):
+    from kg.export import export_to_path
+
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path / "one", a, b)
+    export_to_path(store, "nquads", tmp_path / "shard.nq")
+    other = Store.open(tmp_path / "two")
+    assert other.load_nquads(tmp_path / "shard.nq") == len(store)
+    assert other.manifest() == store.manifest()
+    assert set(other.quads()) == set(store.quads())
+
+
+def test_store_manifest_lives_in_the_default_graph(tmp_path):
+    store = _fill(tmp_path, report_b())
+    meta = list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
+    assert len(meta) == 3
+    assert all(q.predicate.value.startswith("https://w3id.org/rectkg/store#") for q in meta)
+    assert not [q for q in store.quads() if isinstance(q.graph_name, DefaultGraph)]
+
+
+def test_store_remove_cli_rewrites_kg_ttl(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    from kg.export import write_turtle
+
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a, b)
+    write_turtle(store, tmp_path / "kg.ttl")
+    store.close()
+    assert "甲县.txt" in (tmp_path / "kg.ttl").read_text(encoding="utf-8")
+    runner = CliRunner()
+    got = runner.invoke(cli, ["remove", "甲县.txt", "--out", str(tmp_path)])
+    assert got.exit_code == 0, got.output
+    assert "removed 1 report(s)" in got.output
+    with Store.open(tmp_path, read_only=True) as st:
+        assert st.sources() == {"乙市.txt"}
+    text = (tmp_path / "kg.ttl").read_text(encoding="utf-8")
+    assert "甲县.txt" not in text and "乙市.txt" in text
+    got = runner.invoke(cli, ["remove", "甲县.txt", "--out", str(tmp_path)])
+    assert got.exit_code == 1
+    assert "not in the store: 甲县.txt" in got.output and "kg query reports" in got.output
+
+
+# ---------------------------------------------------------------------------- other processes
+HOLDER = textwrap.dedent("""
+    import sys
+    sys.path[:0] = [{root!r}, {tests!r}]
+    from pathlib import Path
+    from handmade import report_a
+    from kg.store import Store
+    store = Store.open(Path(sys.argv[1]))
+    with store.writer():
+        store.replace_report(*report_a("held"))   # written, not yet switched
+        print("locked", flush=True)
+        sys.stdin.readline()                      # hold until told
+    print("released", flush=True)
+""").format(root=str(ROOT), tests=str(TESTS))
+
+
+def _holder(out: Path) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(out)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "locked"
+    return p
+
+
+def test_store_second_writer_refused_with_pid(tmp_path):
+    _fill(tmp_path, report_b()).close()
+    holder = _holder(tmp_path)
+    try:
+        store = Store.open(tmp_path)
+        with pytest.raises(StoreError) as err:
+            with store.writer(wait=0):
+                pass
+        assert f"another build (pid {holder.pid}) is writing" in str(err.value)
+        assert "wait" in str(err.value)
+        # in the same process, a second Store object is refused as well
+        with pytest.raises(StoreError, match="another build"):
+            with Store.open(tmp_path).writer(wait=0.2):
+                pass
+    finally:
+        holder.communicate("go\n", timeout=60)
+
+
+def test_store_second_writer_waits_for_the_first(tmp_path):
+    _fill(tmp_path, report_b()).close()
+    holder = _holder(tmp_path)
+    release = threading.Timer(0.5, lambda: (holder.stdin.write("go\n"), holder.stdin.flush()))
+    release.start()
+    try:
+        store = Store.open(tmp_path)
+        with store.writer(wait=60):
+            # the first build's change is visible: we waited for its switch
+            assert store.manifest()["甲县.txt"]["graph"] == report_a("held")[2]
+            store.replace_report(*report_a())
+        assert store.manifest()["甲县.txt"]["graph"] == report_a()[2]
+    finally:
+        release.join()
+        holder.communicate(timeout=60)
+    assert holder.returncode == 0
+
+
+def test_store_reader_during_a_build_sees_the_last_committed_state(tmp_path):
+    b = report_b()
+    _fill(tmp_path, b).close()
+    holder = _holder(tmp_path)
+    try:
+        reader = Store.open(tmp_path, read_only=True)
+        assert reader.sources() == {b[0]}
+        assert set(reader.quads()) == set(b[3])
+        result = reader.query("SELECT (COUNT(*) AS ?n) WHERE { ?p a rk:Problem }")
+        assert result.rows[0][0].value == "2"
+        assert not reader.is_stale()
+    finally:
+        holder.communicate("go\n", timeout=60)
+    assert reader.is_stale()
+    # still answers from its generation, then sees the build after reopening
+    assert reader.sources() == {b[0]}
+    reader.reopen()
+    assert reader.sources() == {b[0], "甲县.txt"}
+
+
+CRASHER = textwrap.dedent("""
+    import random, sys
+    sys.path[:0] = [{root!r}, {tests!r}]
+    from pathlib import Path
+    from handmade import versioned
+    from kg.store import Store
+    out, seed, start = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    rnd = random.Random(seed)
+    store = Store.open(out)
+    version = start
+    print("started", flush=True)
+    while True:
+        with store.writer():
+            for _ in range(rnd.randint(1, 3)):
+                version += 1
+                source = f"r{{rnd.randint(0, 4)}}.txt"
+                if rnd.random() < 0.15 and source in store.sources():
+                    store.remove_report(source)
+                else:
+                    store.replace_report(*versioned(source, version, rnd.randint(1, 120)))
+""").format(root=str(ROOT), tests=str(TESTS))
+
+
+def _check_consistent(out: Path) -> dict[str, int]:
+    """Every report graph is exactly one version's quads and the manifest matches the graphs.
+
+    Returns the version of each report."""
+    try:
+        store = Store.open(out, read_only=True)
+    except StoreError:
+        assert not (out / "store").exists(), "a store link exists but cannot be opened"
+        return {}
+    content = NamedNode("https://w3id.org/rectkg/ontology#content")
+    problem = NamedNode("https://w3id.org/rectkg/ontology#Problem")
+    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    versions = {}
+    with store:
+        manifest = store.manifest()
+        assert sorted(e["graph"] for e in manifest.values()) == store.graphs()
+        meta = list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
+        assert len(meta) == 3 * len(manifest)
+        for source, entry in manifest.items():
+            g = NamedNode(entry["graph"])
+            got = _graph_quads(store, entry["graph"])
+            texts = [q.object.value for q in store.db.quads_for_pattern(None, content, None, g)]
+            assert len(texts) == 1, f"{source}: no single rk:content, the graph is not whole"
+            version = int(texts[0].rsplit(" v", 1)[1])
+            size = sum(1 for _ in store.db.quads_for_pattern(None, rdf_type, problem, g))
+            _, sha, graph, quads = versioned(source, version, size)
+            assert (entry["sha256"], entry["graph"]) == (sha, graph)
+            assert got == set(quads), f"{source}: graph is not one whole version"
+            versions[source] = version
+        return versions
+
+
+def _kill_rounds(out: Path, rounds: int, seed: int) -> list[bool]:
+    rnd = random.Random(seed)
+    start = 0
+    states = []
+    for round_ in range(rounds):
+        p = subprocess.Popen([sys.executable, "-c", CRASHER, str(out), str(seed + round_),
+                              str(start)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "started"
+        try:
+            p.wait(timeout=rnd.uniform(0.2, 2.5))
+        except subprocess.TimeoutExpired:
+            pass
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=60)
+        assert p.returncode == -signal.SIGKILL, "the writer must still be running when killed"
+        versions = _check_consistent(out)
+        # did this round's writer commit anything before it was killed?
+        states.append(any(v > start for s, v in versions.items() if s != "after-kill.txt"))
+        start += 100_000
+        # the next writer cleans up after the killed one and works
+        store = Store.open(out)
+        with store.writer(wait=10):
+            store.replace_report(*versioned("after-kill.txt", start + round_, 2))
+        store.close()
+        _check_consistent(out)
+        gens = [g for g in os.listdir(out / "store.gens")]
+        assert len(gens) <= 2, gens
+    return states
+
+
+def test_store_survives_sigkill_at_random_moments(tmp_path):
+    states = _kill_rounds(tmp_path, 3, 7)
+    assert any(states), "nothing committed: the kills came too early to test much"
+
+
+@pytest.mark.slow
+def test_store_survives_many_sigkills(tmp_path):
+    states = _kill_rounds(tmp_path, 12, 20240607)
+    assert sum(states) >= 6, states
