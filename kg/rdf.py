@@ -44,7 +44,9 @@ def T(node: NamedNode) -> str:
 
 def lit(text: str, lang: str | None = None, dt: NamedNode | None = None) -> str:
     """A literal in N-Quads form (language tag or datatype)."""
-    body = '"' + text.translate(_ESCAPES) + '"'
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        text = text.translate(_ESCAPES)
+    body = '"' + text + '"'
     if lang:
         return f"{body}@{lang}"
     if dt is not None:
@@ -56,8 +58,11 @@ def zh(text: str) -> str:
     return lit(text, "zh")
 
 
+_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+
+
 def integer(n: int) -> str:
-    return lit(str(int(n)), dt=XSD.integer)
+    return f'"{int(n)}"{_INTEGER}'
 
 
 def boolean(b: bool) -> str:
