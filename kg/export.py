@@ -2,7 +2,9 @@
 
 The RDF writers start from pyoxigraph's N-Triples (fast, correctly escaped) and only regroup and
 shorten the lines in Python: the same data always gives the same bytes — subjects, predicates
-(``rdf:type`` first) and objects sorted, prefixes from :data:`kg.vocab.PREFIXES`.
+(``rdf:type`` first) and objects sorted, prefixes from :data:`kg.vocab.PREFIXES`. Literals come
+out as the store keeps them: Oxigraph stores numbers in canonical form, so a report's
+``"5176400.0"^^xsd:double`` is written back as ``"5176400"^^xsd:double`` (the same value).
 
 >>> from pyoxigraph import Literal, NamedNode, Quad
 >>> q = Quad(NamedNode("https://w3id.org/rectkg/id/report/k"),
@@ -133,32 +135,53 @@ class _Shortener:
 
 
 def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple[list[str], int]:
-    """Sorted, de-duplicated N-Triples lines → Turtle statements (one per subject)."""
+    """Sorted, de-duplicated N-Triples lines → Turtle statements (one per subject).
+
+    Sorting whole lines sorts by subject, then predicate, then object, so each subject's lines
+    come together and in order; only ``rdf:type`` is moved first (as ``a``).
+    """
     out: list[str] = []
     uniq = sorted(set(lines))
     n = len(uniq)
     i = 0
     pad = indent + "    "
+    sep_long = f",\n{pad}    "
     while i < n:
-        s, _, rest = uniq[i].partition(" ")
-        prefix = s + " "
-        j = i
-        preds: dict[str, list[str]] = {}
-        while j < n and uniq[j].startswith(prefix):
-            p, _, o = uniq[j][len(prefix):].partition(" ")
-            preds.setdefault(p, []).append(o)
-            j += 1
-        order = sorted(preds)
-        if _RDF_TYPE in preds:
-            order.remove(_RDF_TYPE)
-            order.insert(0, _RDF_TYPE)
+        line = uniq[i]
+        cut = line.index(" ") + 1
+        prefix = line[:cut]
         parts = []
-        for p in order:
-            pname = "a" if p == _RDF_TYPE else short(p)
-            objs = [short(o) for o in preds[p]]
-            sep = ", " if sum(len(o) for o in objs) < 100 else f",\n{pad}    "
-            parts.append(f"{pname} " + sep.join(objs))
-        out.append(f"{indent}{short(s)} " + f" ;\n{pad}".join(parts) + " .\n")
+        typed = None
+        p_prev = None
+        objs: list[str] = []
+        j = i
+        while j < n:
+            line = uniq[j]
+            if not line.startswith(prefix):
+                break
+            p, _, o = line[cut:].partition(" ")
+            if p != p_prev:
+                if p_prev is not None:
+                    parts.append((p_prev, objs))
+                p_prev, objs = p, []
+            objs.append(short(o))
+            j += 1
+        parts.append((p_prev, objs))
+        body = []
+        for p, objs in parts:
+            if len(objs) == 1:
+                text = objs[0]
+            else:
+                text = ", ".join(objs)
+                if len(text) >= 100:
+                    text = sep_long.join(objs)
+            if p == _RDF_TYPE:
+                typed = "a " + text
+            else:
+                body.append(short(p) + " " + text)
+        if typed is not None:
+            body.insert(0, typed)
+        out.append(indent + short(prefix[:-1]) + " " + f" ;\n{pad}".join(body) + " .\n")
         i = j
     return out, n
 

@@ -8,12 +8,15 @@ Saved questions are ``kg/queries/NAME.rq``. Their leading comments say what they
 
 A parameter appears in the query as ``${org}`` and is replaced by a SPARQL string literal
 (escaped, so a value can never change the query's shape); an optional parameter left out
-becomes ``""``.
+becomes ``""``. Written ``${?org}`` (meant for ``VALUES ?x { ${?org} }``), a parameter left out
+becomes ``UNDEF``: no constraint, and a given one lets the engine start from it.
 
 >>> [name for name, _, _ in list_queries()][:2]
 ['count-mismatches', 'inspections']
 >>> print(fill_params('SELECT * { ?o rdfs:label ${org} }', {'org': 'a"b'}))
 SELECT * { ?o rdfs:label "a\\"b" }
+>>> print(fill_params('VALUES ?s { ${?s} }', {}, {'s': (False, '')}))
+VALUES ?s { UNDEF }
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ QUERIES_DIR = Path(__file__).parent / "queries"
 FORMATS = ("table", "csv", "tsv", "json")
 _XSD = PREFIXES["xsd"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_PARAM_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PARAM_RE = re.compile(r"\$\{(\??)([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass
@@ -153,7 +156,7 @@ def fill_params(text: str, values: dict[str, str], declared: dict | None = None,
                 name: str | None = None) -> str:
     """Replace each ``${name}`` in ``text`` with its value as an escaped SPARQL literal."""
     declared = declared if declared is not None else {
-        p: (True, "") for p in _PARAM_RE.findall(text)}
+        p: (True, "") for _, p in _PARAM_RE.findall(text)}
     unknown = sorted(set(values) - set(declared))
     if unknown:
         accepted = ", ".join(sorted(declared)) or "none"
@@ -163,7 +166,14 @@ def fill_params(text: str, values: dict[str, str], declared: dict | None = None,
     if missing:
         helps = "; ".join(f"--param {p}=VALUE ({declared[p][1] or 'a value'})" for p in missing)
         raise QueryError(f"needs {helps}", source=name)
-    return _PARAM_RE.sub(lambda m: sparql_literal(values.get(m.group(1), "")), text)
+
+    def value(m: re.Match) -> str:
+        v = values.get(m.group(2), "")
+        if m.group(1) and v == "":
+            return "UNDEF"  # ${?name} in VALUES: no constraint when the parameter is left out
+        return sparql_literal(v)
+
+    return _PARAM_RE.sub(value, text)
 
 
 def resolve_query(query: str, params: dict[str, str] | None = None) -> tuple[str, str | None]:
@@ -188,7 +198,7 @@ def resolve_query(query: str, params: dict[str, str] | None = None) -> tuple[str
                              hint="give a SPARQL string, a .rq file or a saved question's name")
         text = path.read_text(encoding="utf-8")
         _, _, declared = _parse_header(text)
-        for p in _PARAM_RE.findall(text):
+        for _, p in _PARAM_RE.findall(text):
             declared.setdefault(p, (True, ""))
         return fill_params(text, params, declared, str(path)), path.stem
     if params or _PARAM_RE.search(query):

@@ -17,12 +17,12 @@ The current and the previous generation are kept, so a reader that opened the st
 before a switch keeps working; a long-running reader calls :meth:`Store.is_stale` and reopens.
 
 Inside the new generation, quads are buffered and bulk-loaded (Oxigraph's ``bulk_extend``, about
-4× faster than its transactional ``extend`` on disk); a changed report's old graph is dropped
-first. Bulk loads are not transactions, but nobody reads the new generation before the switch,
+4× faster than its transactional ``extend`` on disk; a report's N-Quads bytes go in as they are);
+a changed report's old graph is dropped first. Bulk loads are not transactions, but nobody reads the new generation before the switch,
 and a crash discards it whole, so no reader can ever see half a report.
 
 **The manifest** (source name → sha256 and graph IRI) lives in the store's *default graph*, so it
-changes in the same transaction as the data. Report data lives only in named graphs; the
+is switched together with the data it describes. Report data lives only in named graphs; the
 default graph is reserved for the manifest (SPARQL over the union sees its three triples per
 report, under ``https://w3id.org/rectkg/store#``; exports leave them out).
 
@@ -110,7 +110,6 @@ class Store:
         self._graph_holders: dict[str, set[str]] | None = None
         self._pending_graphs: set[str] = set()
         self._pending_sources: set[str] = set()
-        self._closed = False
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -166,6 +165,17 @@ class Store:
         self._manifest = self._read_manifest()
         self._graph_holders = None
 
+    @property
+    def changed(self) -> bool:
+        """True inside ``writer()`` once something was changed (a build with no change can skip
+        rewriting OUT/kg.ttl: reading a large store back is the slow part of that)."""
+        return self._write_gen is not None
+
+    @property
+    def generation(self) -> str | None:
+        """The name of the generation this handle reads (e.g. ``gen-000007``), if any."""
+        return self._gen.name if self._gen is not None else None
+
     def is_stale(self) -> bool:
         """True when a build has switched OUT/store to a newer generation since this opened."""
         return self._write_gen is None and self._current_generation() != self._gen
@@ -179,7 +189,6 @@ class Store:
     def close(self) -> None:
         """Release the database (and the writer lock, if held)."""
         self._db = None
-        self._closed = True
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -276,7 +285,12 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
-            self._commit()
+            try:
+                self._commit()
+            except BaseException:
+                if self._write_gen is not None:  # failed before the switch: nothing changed
+                    self._rollback()
+                raise
         finally:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
