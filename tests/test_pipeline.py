@@ -247,3 +247,28 @@ def test_pipeline_excerpt_that_stops_mid_sentence(tmp_path, corpus_dir):
     d, titles = _titles(p)
     assert titles[-2:] == ["一些重要工作的推动仍有差距", "对全市风险评估“应评尽评”的要求落实不到位"]
     assert d.facts["measures"][-1].span.text == "一是强化重大决策信"
+
+
+def test_pipeline_incremental_builds_equal_a_full_rebuild(tmp_path, corpus_dir):
+    """Add files, change one, delete one (--prune): the incremental store equals a fresh build."""
+    import shutil
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    names = sorted(p.name for p in corpus_dir.iterdir())
+    inc = tmp_path / "inc"
+    for n in names[:2]:
+        shutil.copy(corpus_dir / n, corpus / n)
+    assert build_corpus([corpus], inc, write_views=False).reports_built == 2
+    for n in names[2:]:
+        shutil.copy(corpus_dir / n, corpus / n)
+    s = build_corpus([corpus], inc, write_views=False)
+    assert (s.reports_built, s.reports_skipped) == (3, 2)
+    changed = corpus / names[4]
+    changed.write_bytes(changed.read_bytes() + "\n三是持续巩固整改成果。".encode("utf-8"))
+    (corpus / names[0]).unlink()
+    s = build_corpus([corpus], inc, write_views=False, prune=True)
+    assert (s.reports_built, s.reports_removed) == (1, 1)
+    full = build_corpus([corpus], tmp_path / "full", write_views=False)
+    assert full.reports_built == 4
+    assert (inc / "kg.ttl").read_bytes() == (tmp_path / "full" / "kg.ttl").read_bytes()
