@@ -127,22 +127,10 @@ def _open_store_dir(out_dir: Path) -> ox.Store:
     return Store.open(out_dir, read_only=True).db
 
 
-_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".trig": ox.RdfFormat.TRIG, ".nq": ox.RdfFormat.N_QUADS,
-            ".nt": ox.RdfFormat.N_TRIPLES, ".rdf": ox.RdfFormat.RDF_XML}
-
-
 def _load_file(path: Path) -> ox.Store:
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise StoreError(f"unknown RDF file type {path.suffix!r}", source=str(path),
-                         hint="use .ttl, .trig, .nq, .nt or .rdf")
-    store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except (SyntaxError, OSError, ValueError) as e:
-        raise StoreError(f"cannot read the graph: {e}", source=str(path),
-                         hint="rebuild it with `kg build`") from None
-    return store
+    from kg.store import load_graph_file
+
+    return load_graph_file(path)
 
 
 def _select(store: ox.Store, query: str) -> Iterable[tuple]:

@@ -668,3 +668,20 @@ def remove_sources(out_dir: Path, sources: list[str], *, wait: float = 0) -> int
             return write_turtle(store, out_dir / "kg.ttl")
     finally:
         store.close()
+
+
+def load_graph_file(path: Path | str) -> ox.Store:
+    """Read an RDF file (Turtle, TriG, N-Quads, N-Triples, RDF/XML; by extension) into an
+    in-memory pyoxigraph store, or raise StoreError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError("no graph file here", source=str(path),
+                         hint="run `kg build data/corpus --out out/` first, or pass --out DIR")
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower()) or ox.RdfFormat.TURTLE
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except (SyntaxError, ValueError, OSError) as e:
+        raise StoreError(f"cannot be parsed ({e})", source=str(path),
+                         hint="rebuild it with `kg build`") from None
+    return store

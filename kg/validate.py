@@ -79,19 +79,10 @@ def compact(node) -> str:
 
 
 def load_graph(path: Path | str) -> Store:
-    """Read a graph file (Turtle, N-Triples, N-Quads, TriG) into an in-memory pyoxigraph Store."""
-    path = Path(path)
-    if not path.is_file():
-        raise StoreError("no graph to validate", source=str(path),
-                         hint="run `kg build data/corpus --out out/` first, or pass --out DIR")
-    fmt = RdfFormat.from_extension(path.suffix.lstrip(".")) or RdfFormat.TURTLE
-    store = Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except (SyntaxError, ValueError, OSError) as e:
-        raise StoreError(f"cannot be parsed ({e})", source=str(path),
-                         hint="rebuild it with `kg build`") from None
-    return store
+    """Read a graph file into an in-memory pyoxigraph Store (see :func:`kg.store.load_graph_file`)."""
+    from kg.store import load_graph_file
+
+    return load_graph_file(path)
 
 
 def _ox(term):
