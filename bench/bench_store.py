@@ -1,8 +1,8 @@
 """Store benchmark: pyoxigraph (our on-disk store) against rdflib's memory store, same data, same run.
 
 The data: the sample corpus built with ``kg build``, each report graph cloned under new report keys
-(shared organisations, people and concepts are shared by groups of 10 clones, policies by groups
-of 50) until the union holds about ``--triples`` triples, plus ``rk:similarTo`` links between
+(organisations and people are shared by groups of 10 clones, as if other places; policies and
+concepts, keyed by their titles, by all) until the union holds about ``--triples`` triples, plus ``rk:similarTo`` links between
 clones in an analysis graph. Each engine runs in its own process so peak memory is its own.
 
 Steps: bulk add; writing the store on disk the way ``kg build`` does (replace_report per report
@@ -36,7 +36,10 @@ GROUP_BY = "SELECT ?t (COUNT(*) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DE
 PATH = ("PREFIX rk: <https://w3id.org/rectkg/ontology#> "
         "SELECT (COUNT(*) AS ?n) WHERE { ?a rk:subProblemOf+ ?b }")
 KEY_RE = re.compile(r"/([0-9a-f]{16})(?=/|$|-)")
-SHARED_RE = re.compile(r"^(https://w3id.org/rectkg/id/(?:org|person|concept|policy))/([0-9a-f]+)$")
+# Organisations and people are keyed by jurisdiction + name: clones stand for other places, so
+# their IRIs change per group of 10 clones (same names, other places). Policies and concepts are
+# keyed by their title alone, so they stay shared by every report that names them.
+SHARED_RE = re.compile(r"^(https://w3id.org/rectkg/id/(?:org|person))/([0-9a-f]+)$")
 
 
 # ---------------------------------------------------------------------------- data
@@ -77,7 +80,7 @@ def scale(graphs: dict[str, list], target: int) -> tuple[list, list[tuple], list
                     v = t.value
                     m = SHARED_RE.match(v)
                     if m:
-                        group = clone // (50 if m.group(1).endswith("policy") else 10)
+                        group = clone // 10
                         v = f"{m.group(1)}/{hashlib.sha256(f'{m.group(2)}:{group}'.encode()).hexdigest()[:16]}"
                     elif old_key in v:
                         v = v.replace(old_key, new_key)
