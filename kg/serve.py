@@ -463,6 +463,9 @@ class _Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [package_root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        # glibc reserves 64 MB of address space per malloc arena and thread; under the address-space
+        # cap that reservation, not the query, made RocksDB's thread start fail (SIGABRT) under load
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         code = "from kg.serve import _worker_entry; _worker_entry()"
         try:
             self.proc = subprocess.Popen(
