@@ -16,11 +16,15 @@ out as the store keeps them: Oxigraph stores numbers in canonical form, so a rep
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
 import json
 import os
 import re
 import tempfile
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -28,7 +32,7 @@ import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from kg.errors import ExportError
-from kg.vocab import PREFIXES
+from kg.vocab import GRAPH_IRI, PREFIXES
 
 FORMATS = ("turtle", "nt", "trig", "nquads", "jsonld", "graphml", "gexf", "ledger-csv")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
@@ -104,6 +108,8 @@ class _Shortener:
         return term
 
     def __call__(self, term: str) -> str:
+        if term[-1] != ">" and term[0] == '"':
+            return term  # a plain or language-tagged literal is written as it is
         got = self.cache.get(term)
         if got is not None:
             return got
@@ -142,33 +148,15 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
     """
     out: list[str] = []
     uniq = sorted(set(lines))
-    n = len(uniq)
-    i = 0
     pad = indent + "    "
     sep_long = f",\n{pad}    "
-    while i < n:
-        line = uniq[i]
-        cut = line.index(" ") + 1
-        prefix = line[:cut]
-        parts = []
-        typed = None
-        p_prev = None
-        objs: list[str] = []
-        j = i
-        while j < n:
-            line = uniq[j]
-            if not line.startswith(prefix):
-                break
-            p, _, o = line[cut:].partition(" ")
-            if p != p_prev:
-                if p_prev is not None:
-                    parts.append((p_prev, objs))
-                p_prev, objs = p, []
-            objs.append(short(o))
-            j += 1
-        parts.append((p_prev, objs))
+    sep_pred = f" ;\n{pad}"
+    rows = [line.split(" ", 2) for line in uniq]  # subject, predicate, object (which may hold spaces)
+    for subject, of_subject in groupby(rows, key=itemgetter(0)):
         body = []
-        for p, objs in parts:
+        typed = None
+        for p, of_predicate in groupby(of_subject, key=itemgetter(1)):
+            objs = [short(row[2]) for row in of_predicate]
             if len(objs) == 1:
                 text = objs[0]
             else:
@@ -181,13 +169,145 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
                 body.append(short(p) + " " + text)
         if typed is not None:
             body.insert(0, typed)
-        out.append(indent + short(prefix[:-1]) + " " + f" ;\n{pad}".join(body) + " .\n")
-        i = j
-    return out, n
+        out.append(indent + short(subject) + " " + sep_pred.join(body) + " .\n")
+    return out, len(uniq)
 
 
 def _prefix_block() -> str:
     return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())) + "\n"
+
+
+# ---------------------------------------------------------------------------- Turtle by parts
+# kg.ttl is written graph by graph, in the order of the graph IRIs. A report graph's triples that
+# name the report's key (its nodes, spans, and the links from shared entities to them) can come
+# from that report alone: they are rendered once, when the report is built, into a *part*
+# (Turtle text) that is cached beside the store and copied into kg.ttl as it is. The other triples
+# (labels and types of policies, organisations, concepts shared between reports) are collected,
+# de-duplicated and written last. The same graphs always give the same bytes, whatever the order
+# the reports were built in, and writing kg.ttl never has to sort or hold the whole graph.
+_REPORT_GRAPH = re.compile(re.escape(GRAPH_IRI) + r"([0-9a-f]{16})$")
+PART_MAGIC = b"rectkg-part 1"
+
+
+class TurtlePart:
+    """One graph's share of kg.ttl: Turtle text of the triples only it can contribute (``own``,
+    ``own_count`` distinct triples) and N-Triples lines (without `` .``) of the shared ones."""
+
+    __slots__ = ("own", "own_count", "shared")
+
+    def __init__(self, own: bytes, own_count: int, shared: list[str]):
+        self.own, self.own_count, self.shared = own, own_count, shared
+
+    def to_bytes(self) -> bytes:
+        """The part as a cache file: a header line, the shared lines, the own Turtle text."""
+        shared = "".join(line + "\n" for line in self.shared).encode("utf-8")
+        head = b"%s %d %d %d\n" % (PART_MAGIC, self.own_count, len(shared), len(self.own))
+        return head + shared + self.own
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "TurtlePart | None":
+        """Read a cache file back; None when it is not a complete part (then rebuild it)."""
+        head, _, rest = data.partition(b"\n")
+        fields = head.split(b" ")
+        if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
+            return None
+        try:
+            own_count, n_shared, n_own = (int(x) for x in fields[2:])
+        except ValueError:
+            return None
+        if len(rest) != n_shared + n_own:
+            return None
+        shared = rest[:n_shared].decode("utf-8").split("\n")[:-1] if n_shared else []
+        return cls(rest[n_shared:], own_count, shared)
+
+
+def report_key_of(graph: str) -> str | None:
+    """The report key of a report graph's IRI (``<…/graph/KEY>`` or bare), else None.
+
+    >>> report_key_of("https://w3id.org/rectkg/graph/0123456789abcdef")
+    '0123456789abcdef'
+    >>> report_key_of("https://w3id.org/rectkg/graph/analysis") is None
+    True
+    """
+    m = _REPORT_GRAPH.match(graph.strip("<>"))
+    return m.group(1) if m else None
+
+
+_part_shortener = _Shortener()
+
+
+@functools.lru_cache(maxsize=1)
+def part_version() -> str:
+    """A hash of this module's source: cached parts written by another Turtle writer are unused."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def turtle_part(lines: list[str], graph: str) -> TurtlePart:
+    """Split one graph's N-Triples lines (without `` .``) into its part of kg.ttl."""
+    key = report_key_of(graph)
+    if key is None:
+        own, shared = [], lines
+    else:
+        own, shared = [], []
+        for line in lines:
+            (own if key in line else shared).append(line)
+    short = _part_shortener
+    if len(short.cache) > 200_000:  # a long-lived worker: keep the memo bounded
+        short.cache.clear()
+    body, n = _turtle_body(own, short)
+    return TurtlePart("".join(s + "\n" for s in body).encode("utf-8"), n, sorted(set(shared)))
+
+
+def nquads_part(nquads: bytes, graph: str) -> TurtlePart:
+    """The part of a report whose N-Quads (every line in ``graph``) are given as bytes."""
+    tail = f" <{graph}> ."
+    cut = len(tail)
+    lines = []
+    for line in nquads.decode("utf-8").split("\n"):
+        if line:
+            if not line.endswith(tail):
+                raise ExportError(f"an N-Quads line is not in the graph {graph}: {line[:120]}")
+            lines.append(line[:-cut])
+    return turtle_part(lines, graph)
+
+
+def _store_parts(src):
+    """(graph IRI, part) for every graph of a source, in IRI order (key "" = the default graph).
+
+    A kg Store's report graphs come from the part cache beside it when it holds them."""
+    from kg.store import Store
+
+    db, manifest_in_default = _db_of(src)
+    if db is None:
+        for g, data in sorted(_graph_ntriples(src).items()):
+            yield g, turtle_part(_lines(data), g)
+        return
+    cached = src.cached_part if isinstance(src, Store) else (lambda g: None)
+    graphs = sorted(g.value for g in db.named_graphs() if isinstance(g, NamedNode))
+    if not manifest_in_default:
+        data = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        if data:
+            yield "", turtle_part(_lines(data), "")
+    for g in graphs:
+        part = cached(g)
+        if part is None:
+            part = turtle_part(_lines(db.dump(format=ox.RdfFormat.N_TRIPLES,
+                                              from_graph=NamedNode(g))), g)
+        yield g, part
+
+
+def _write_parts(parts, out) -> int:
+    """Write kg.ttl from parts to a binary stream: prefixes, each own text, the shared triples."""
+    out.write(_prefix_block().encode("utf-8"))
+    n = 0
+    shared: set[str] = set()
+    for _, part in parts:
+        out.write(part.own)
+        n += part.own_count
+        shared.update(part.shared)
+    body, m = _turtle_body(list(shared), _Shortener())
+    out.write("\n".join(body).encode("utf-8"))
+    return n + m
 
 
 def turtle_text(store_or_quads) -> str:
@@ -196,21 +316,20 @@ def turtle_text(store_or_quads) -> str:
 
 
 def _turtle(src) -> tuple[str, int]:
-    graphs = _graph_ntriples(src)
-    lines: list[str] = []
-    for data in graphs.values():
-        lines += _lines(data)
-    body, n = _turtle_body(lines, _Shortener())
-    return _prefix_block() + "\n".join(body), n
+    buf = io.BytesIO()
+    n = _write_parts(_store_parts(src), buf)
+    return buf.getvalue().decode("utf-8"), n
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes | None = None, writer=None):
+    """Write ``data`` (or whatever ``writer(stream)`` writes) to ``path`` via a temporary file
+    and a rename, so readers never see half a file; returns what ``writer`` returned."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            got = writer(f) if writer is not None else f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -219,16 +338,16 @@ def _atomic_write(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return got
 
 
 def write_turtle(store_or_quads, path: Path) -> int:
     """Write the union of all named graphs as one deterministic Turtle file; return the triples.
 
-    Written to a temporary file beside ``path`` and renamed over it, so readers never see half.
+    Streamed graph by graph (a kg Store's report graphs from its part cache) to a temporary file
+    beside ``path`` and renamed over it, so readers never see half.
     """
-    text, n = _turtle(store_or_quads)
-    _atomic_write(Path(path), text.encode("utf-8"))
-    return n
+    return _atomic_write(Path(path), writer=lambda f: _write_parts(_store_parts(store_or_quads), f))
 
 
 # ---------------------------------------------------------------------------- other RDF formats

@@ -63,6 +63,7 @@ class ReportResult:
     findings: list[str]
     timings: dict = field(default_factory=dict)
     content: str = ""
+    part: bytes = b""  # the report's share of kg.ttl (kg.export.TurtlePart bytes), when asked for
 
     def quads(self) -> list:
         """The quads as pyoxigraph objects. rk:content is built directly, not parsed: Oxigraph's
@@ -115,10 +116,17 @@ def process_file(path: Path, *, max_bytes: int | None = None) -> ReportResult:
                         content=doc.text)
 
 
-def _process_safely(args: tuple[str, int | None]):
-    path, max_bytes = args
+def _process_safely(args: tuple[str, int | None, bool]):
+    path, max_bytes, with_part = args
     try:
-        return process_file(Path(path), max_bytes=max_bytes)
+        r = process_file(Path(path), max_bytes=max_bytes)
+        if with_part:  # rendered here, in the worker, so the parent only copies it into kg.ttl
+            from kg.export import nquads_part
+
+            t = time.perf_counter()
+            r.part = nquads_part(r.nquads, r.graph).to_bytes()
+            r.timings["export"] = time.perf_counter() - t
+        return r
     except KgError as e:
         return f"{e}"
     except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
@@ -191,9 +199,9 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def _results(paths: list[Path], jobs: int, max_bytes, progress: bool):
+def _results(paths: list[Path], jobs: int, max_bytes, progress: bool, with_part: bool = False):
     """Process files (in worker processes when jobs > 1), yielding results in input order."""
-    args = [(str(p), max_bytes) for p in paths]
+    args = [(str(p), max_bytes, with_part) for p in paths]
     bar = None
     if progress and len(paths) > 5:
         import click
@@ -246,23 +254,30 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
         target = out_dir / f"shard-{sh[0]}-of-{sh[1]}.nq"
         tmp = target.with_suffix(".nq.tmp")
         seen: set[str] = set()
-        lines: list[bytes] = []
-        for r in _results(paths, jobs, max_bytes, progress):
-            if isinstance(r, str):
-                summary.failures.append(r)
-                continue
-            if r.sha256 in seen:
-                summary.warnings.append(f"{r.source}: same bytes as a file already built; skipped")
-                continue
-            seen.add(r.sha256)
-            lines.extend(x for x in r.nquads.splitlines() if x)
-            _add(totals, r.stats)
-            summary.reports_built += 1
-            summary.findings += r.findings
-            summary.warnings += r.warnings
-        tmp.write_bytes(b"\n".join(sorted(set(lines))) + b"\n")
+        quads = 0
+        # streamed report by report (in input order, each report's lines sorted): a slice of any
+        # size is written without holding it; every line names its report's graph, so no two
+        # reports' lines can repeat each other.
+        with open(tmp, "wb") as f:
+            for r in _results(paths, jobs, max_bytes, progress):
+                if isinstance(r, str):
+                    summary.failures.append(r)
+                    continue
+                if r.sha256 in seen:
+                    summary.warnings.append(f"{r.source}: same bytes as a file already built; skipped")
+                    continue
+                seen.add(r.sha256)
+                lines = sorted({x for x in r.nquads.split(b"\n") if x})
+                f.write(b"\n".join(lines) + b"\n" if lines else b"")
+                quads += len(lines)
+                _add(totals, r.stats)
+                summary.reports_built += 1
+                summary.findings += r.findings
+                summary.warnings += r.warnings
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
-        summary.triples = len(set(lines))
+        summary.triples = quads
         summary.totals = totals
         summary.outputs.append(target)
         summary.seconds = time.perf_counter() - t0
@@ -288,7 +303,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
                 else:
                     todo.append(p)
             seen_hash = {v["sha256"].split("@")[0]: k for k, v in manifest.items()}
-            for r in _results(todo, jobs, max_bytes, progress):
+            for r in _results(todo, jobs, max_bytes, progress, with_part=True):
                 if isinstance(r, str):
                     summary.failures.append(r)
                     continue
@@ -304,7 +319,10 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
                 small = len(r.nquads) < _BULK_LINE_LIMIT
                 store.replace_report(r.source, _stamp(r.sha256), r.graph,
                                      r.nquads if small else r.quads())
-                summary.timings["store"] = summary.timings.get("store", 0.0) + time.perf_counter() - t_put
+                t_part = time.perf_counter()
+                summary.timings["store"] = summary.timings.get("store", 0.0) + t_part - t_put
+                store.save_part(r.graph, r.part)
+                summary.timings["export"] = summary.timings.get("export", 0.0) + time.perf_counter() - t_part
                 _add(totals, r.stats)
                 for k, v in r.timings.items():
                     summary.timings[k] = summary.timings.get(k, 0.0) + v
@@ -325,8 +343,9 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
             else:
                 summary.triples = write_turtle(store, ttl)
                 count_file.write_text(str(summary.triples))
-            summary.timings["export"] = time.perf_counter() - t_store
+            summary.timings["export"] = summary.timings.get("export", 0.0) + time.perf_counter() - t_store
             summary.outputs.append(ttl)
+        store.prune_parts()  # after the switch: the parts of replaced or removed reports
     finally:
         store.close()
     unchanged = summary.reports_built == 0 and summary.reports_removed == 0

@@ -5,6 +5,8 @@ Layout of an output folder::
     OUT/store              a symbolic link to the current generation, e.g. store.gens/gen-000007
     OUT/store.gens/        the generations: complete RocksDB directories
     OUT/store.lock         the writer lock (fcntl.flock), holding the writer's pid
+    OUT/parts/             a cache: each report graph's share of OUT/kg.ttl, rendered when the
+                           report was built (see kg.export), named by the report's stamp
 
 **Write new, then switch.** A writer never touches the generation readers use. At its first
 change it clones the current generation (RocksDB's table files are immutable, so they are
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -73,6 +76,7 @@ _META_PREDICATES = (_SOURCE, _SHA256, _GRAPH)
 STORE_DIR = "store"
 GENS_DIR = "store.gens"
 LOCK_FILE = "store.lock"
+PARTS_DIR = "parts"  # the kg.ttl part of each report (see kg.export), a cache
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _KEEP_GENERATIONS = 2
 _BUFFER_QUADS = 300_000  # bulk-load in batches of about this many quads
@@ -263,6 +267,63 @@ class Store:
                 Quad(e, _SHA256, Literal(sha256), DefaultGraph()),
                 Quad(e, _GRAPH, NamedNode(graph), DefaultGraph())]
 
+    # ------------------------------------------------------------------ Turtle part cache
+    def part_path(self, graph: str) -> Path | None:
+        """Where the cached kg.ttl part of a report graph lives (None for other graphs).
+
+        The name carries the report's stamp (its bytes' and the code's hash) and the Turtle
+        writer's version, so a file there is never stale: a change anywhere gives a new name.
+        """
+        from kg.export import part_version
+
+        holders = self._holders().get(graph)
+        if not holders:
+            return None
+        stamp = self._manifest[min(holders)]["sha256"]
+        tag = hashlib.sha256(f"{stamp}|{part_version()}".encode()).hexdigest()[:16]
+        return self.out_dir / PARTS_DIR / f"{graph.rsplit('/', 1)[-1]}-{tag}.part"
+
+    def cached_part(self, graph: str):
+        """The cached :class:`kg.export.TurtlePart` of a report graph, or None."""
+        from kg.export import TurtlePart
+
+        path = self.part_path(graph)
+        if path is None:
+            return None
+        try:
+            return TurtlePart.from_bytes(path.read_bytes())
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def save_part(self, graph: str, data: bytes) -> None:
+        """Cache a report graph's kg.ttl part (a temporary file renamed into place)."""
+        path = self.part_path(graph)
+        if path is None:
+            return
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:  # a cache: kg.ttl is then written from the store instead
+            tmp.unlink(missing_ok=True)
+
+    def prune_parts(self) -> int:
+        """Delete cached parts no report of the current manifest uses; return how many."""
+        folder = self.out_dir / PARTS_DIR
+        if not folder.is_dir():
+            return 0
+        keep = {p.name for p in map(self.part_path, self._holders()) if p is not None}
+        gone = 0
+        for entry in os.scandir(folder):
+            if entry.name not in keep:
+                try:
+                    os.unlink(entry.path)
+                    gone += 1
+                except OSError:
+                    pass
+        return gone
+
     # ------------------------------------------------------------------ writing
     @contextmanager
     def writer(self, *, wait: float = 0):
@@ -437,7 +498,10 @@ class Store:
         if isinstance(quads, (bytes, bytearray, memoryview)):
             data = bytes(quads)
             tail = f" <{graph}> .".encode()
-            for line in data.split(b"\n"):
+            lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+            if data.count(tail + b"\n") + data.endswith(tail) == lines:
+                return [], data if data.endswith(b"\n") or not data else data + b"\n"
+            for line in data.split(b"\n"):  # name the line that is not in the graph
                 line = line.rstrip(b"\r")
                 if line and not line.endswith(tail):
                     raise StoreError(f"an N-Quads line is not in the report's graph {graph}: "

@@ -272,3 +272,47 @@ def test_pipeline_incremental_builds_equal_a_full_rebuild(tmp_path, corpus_dir):
     full = build_corpus([corpus], tmp_path / "full", write_views=False)
     assert full.reports_built == 4
     assert (inc / "kg.ttl").read_bytes() == (tmp_path / "full" / "kg.ttl").read_bytes()
+    # the part cache holds exactly the current reports' parts: the replaced and removed are gone
+    parts = sorted(p.name.split("-")[0] for p in (inc / "parts").iterdir())
+    assert parts == sorted(p.name.split("-")[0] for p in (tmp_path / "full" / "parts").iterdir())
+    assert len(parts) == 4
+
+
+def test_pipeline_kg_ttl_from_parts_equals_kg_ttl_from_the_store(tmp_path, corpus_dir):
+    """kg.ttl is copied together from the parts the workers rendered; rendering every graph from
+    the store instead (no cache, or a torn cache file) gives the same bytes."""
+    from kg.export import turtle_text
+    from kg.store import Store
+
+    out = tmp_path / "out"
+    build_corpus([corpus_dir], out, write_views=False, jobs=2)
+    built = (out / "kg.ttl").read_bytes()
+    parts = sorted((out / "parts").iterdir())
+    assert len(parts) == 5
+    torn = parts[0]
+    torn.write_bytes(torn.read_bytes()[:-10])  # as if a build died while writing it
+    with Store.open(out, read_only=True) as st:
+        from kg.vocab import GRAPH_IRI
+
+        assert st.cached_part(GRAPH_IRI + torn.name.split("-")[0]) is None
+        assert st.cached_part(GRAPH_IRI + parts[1].name.split("-")[0]) is not None
+        assert turtle_text(st).encode("utf-8") == built
+        for p in parts:
+            p.unlink()
+        assert turtle_text(st).encode("utf-8") == built
+
+
+def test_pipeline_turtle_groups_each_report_then_the_shared_entities(built_corpus):
+    """Each report's own subjects come together, reports in graph order; shared entities last."""
+    import re
+
+    text = (built_corpus / "kg.ttl").read_text(encoding="utf-8")
+    subjects = [block.split(" ", 1)[0] for block in text.split("\n\n") if block.startswith("<")]
+    keys = [re.search(r"/id/(?:report|span)/([0-9a-f]{16})[/>]", s) for s in subjects]
+    owned = [(i, m.group(1)) for i, m in enumerate(keys) if m]
+    order = list(dict.fromkeys(k for _, k in owned))
+    assert order == sorted(order) and len(order) == 5
+    runs = [k for j, (_, k) in enumerate(owned) if j == 0 or owned[j - 1][1] != k]
+    assert len(runs) == 5  # once the next report starts, the previous one never comes back
+    tail = subjects[owned[-1][0] + 1:]
+    assert tail and not any(re.search(r"/id/(?:report|span|problem|measure)/", s) for s in tail)
