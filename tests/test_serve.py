@@ -422,6 +422,23 @@ def test_serve_keeps_answering_during_a_build_and_sees_it_after(tmp_path):
         assert n_reports() == 3
 
 
+def test_serve_in_memory_answers_from_a_copy_and_sees_a_build(tmp_path):
+    out = make_store(tmp_path / "out", reports=range(2))
+    with SparqlServer(out, port=0, workers=1, memory_mb=1024, in_memory=True).start() as srv:
+        def labels():
+            r = requests.get(srv.url, params={"query": LABELS_QUERY})
+            assert r.status_code == 200, r.text
+            return {b["label"]["value"] for b in r.json()["results"]["bindings"]}
+
+        assert labels() == {f"问题{r}-{i}" for r in range(2) for i in range(N_PROBLEMS)}
+        store = Store.open(out)
+        with store.writer():
+            key, quads = _report_quads(7)
+            store.replace_report("report-7.txt", "7" * 64, GRAPH + key, quads)
+        store.close()
+        assert labels() == {f"问题{r}-{i}" for r in (0, 1, 7) for i in range(N_PROBLEMS)}
+
+
 def test_serve_without_a_store_says_what_to_do(tmp_path):
     with pytest.raises(StoreError, match="kg build"):
         SparqlServer(tmp_path / "nothing", port=0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -411,3 +412,15 @@ def test_store_survives_sigkill_at_random_moments(tmp_path):
 def test_store_survives_many_sigkills(tmp_path):
     states = _kill_rounds(tmp_path, 12, 20240607)
     assert sum(states) >= 6, states
+
+
+def test_store_to_memory_holds_every_quad_with_or_without_the_part_cache(tmp_path, corpus_dir):
+    from kg.pipeline import build_corpus
+
+    out = tmp_path / "out"
+    build_corpus([corpus_dir], out, write_views=False)
+    with Store.open(out, read_only=True) as store:
+        on_disk = set(store.db)
+        assert set(store.to_memory()) == on_disk  # report graphs parsed from the parts
+        shutil.rmtree(out / "parts")
+        assert set(store.to_memory()) == on_disk  # read off the store
