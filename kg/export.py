@@ -238,8 +238,13 @@ _part_shortener = _Shortener()
 
 @functools.lru_cache(maxsize=1)
 def part_version() -> str:
-    """A hash of this module's source: cached parts written by another Turtle writer are unused."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    """A hash of the code that renders parts: parts written by another Turtle writer are unused."""
+    import inspect
+
+    h = hashlib.sha256(json.dumps(sorted(PREFIXES.items())).encode())
+    for obj in (_Shortener, _turtle_body, _prefix_block, TurtlePart, turtle_part, nquads_part):
+        h.update(inspect.getsource(obj).encode())
+    return h.hexdigest()[:12]
 
 
 def turtle_part(lines: list[str], graph: str) -> TurtlePart:
@@ -293,6 +298,8 @@ def _store_parts(src):
         if part is None:
             part = turtle_part(_lines(db.dump(format=ox.RdfFormat.N_TRIPLES,
                                               from_graph=NamedNode(g))), g)
+            if isinstance(src, Store) and src.writing:  # e.g. after a change of this module
+                src.save_part(g, part.to_bytes())
         yield g, part
 
 

@@ -125,7 +125,7 @@ def _process_safely(args: tuple[str, int | None, bool]):
 
             t = time.perf_counter()
             r.part = nquads_part(r.nquads, r.graph).to_bytes()
-            r.timings["export"] = time.perf_counter() - t
+            r.timings["render"] = time.perf_counter() - t
         return r
     except KgError as e:
         return f"{e}"
