@@ -23,8 +23,6 @@ import json
 import os
 import re
 import tempfile
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -141,22 +139,39 @@ class _Shortener:
 
 
 def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple[list[str], int]:
-    """Sorted, de-duplicated N-Triples lines → Turtle statements (one per subject).
+    """N-Triples lines → Turtle statements (one per subject), de-duplicated and sorted.
 
-    Sorting whole lines sorts by subject, then predicate, then object, so each subject's lines
-    come together and in order; only ``rdf:type`` is moved first (as ``a``).
+    Subjects are sorted, then each subject's predicate-object pairs, which is the order of the
+    sorted whole lines (an IRI subject ends in ``>``, a blank node is followed by a space); only
+    ``rdf:type`` is moved first (as ``a``).
     """
-    out: list[str] = []
-    uniq = sorted(set(lines))
+    by_subject: dict[str, set[str]] = {}
+    for line in lines:
+        s, _, rest = line.partition(" ")
+        got = by_subject.get(s)
+        if got is None:
+            by_subject[s] = {rest}
+        else:
+            got.add(rest)
     pad = indent + "    "
     sep_long = f",\n{pad}    "
     sep_pred = f" ;\n{pad}"
-    rows = [line.split(" ", 2) for line in uniq]  # subject, predicate, object (which may hold spaces)
-    for subject, of_subject in groupby(rows, key=itemgetter(0)):
+    out: list[str] = []
+    n = 0
+    for subject in sorted(by_subject):
+        pairs = sorted(by_subject[subject])
+        n += len(pairs)
+        grouped: list[tuple[str, list[str]]] = []  # (predicate, its objects shortened)
+        p_prev = None
+        for pair in pairs:
+            p, _, o = pair.partition(" ")
+            if p != p_prev:
+                grouped.append((p, []))
+                p_prev = p
+            grouped[-1][1].append(short(o))
         body = []
         typed = None
-        for p, of_predicate in groupby(of_subject, key=itemgetter(1)):
-            objs = [short(row[2]) for row in of_predicate]
+        for p, objs in grouped:
             if len(objs) == 1:
                 text = objs[0]
             else:
@@ -170,7 +185,7 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
         if typed is not None:
             body.insert(0, typed)
         out.append(indent + short(subject) + " " + sep_pred.join(body) + " .\n")
-    return out, len(uniq)
+    return out, n
 
 
 def _prefix_block() -> str:
