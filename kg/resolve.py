@@ -17,6 +17,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ def _shorten(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=8192)  # a report names the same bodies again and again
 def org_key(name: str, jurisdiction: str, fallback_scope: str = "") -> str:
     """The entity key of an organisation name in a report of ``jurisdiction``."""
     n = re.sub(r"\s+", "", name)

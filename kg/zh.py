@@ -103,7 +103,8 @@ def find_dates(text: str, start: int = 0, end: int | None = None, *, year: int |
 # every province, prefecture and county name, historical ones included), so only real places open
 # a name: "纳入区委" is a verb before 区委, not a place called 纳入区.
 @functools.lru_cache(maxsize=1)
-def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
+def _place_levels() -> dict[str, str]:
+    """Every gazetteer place name → its level ('prov', 'city' or 'county')."""
     import json
     import os
 
@@ -118,8 +119,41 @@ def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
             if name not in levels or ("prov", "city", "county").index(level) < \
                     ("prov", "city", "county").index(levels[name]):
                 levels[name] = level
+    return levels
+
+
+@functools.lru_cache(maxsize=1)
+def _place_lengths() -> tuple[int, ...]:
+    """The lengths of the gazetteer's names, longest first (the order a prefix is looked up in)."""
+    return tuple(sorted({len(name) for name in _place_levels()}, reverse=True))
+
+
+@functools.lru_cache(maxsize=1)
+def _place_openings() -> tuple[int, frozenset[str]]:
+    """The length of the shortest gazetteer name, and how every name opens for that length: a
+    quick "no place starts here" before any longer look-up."""
+    shortest = _place_lengths()[-1]
+    return shortest, frozenset(name[:shortest] for name in _place_levels())
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
+    """The place levels and a regex of every name, longest first (for scanning a whole text)."""
+    levels = _place_levels()
     names = sorted(levels, key=len, reverse=True)
     return levels, re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
+
+
+def _place_at(name: str, pos: int) -> str | None:
+    """The longest gazetteer place that starts at ``name[pos]`` (None when there is none)."""
+    shortest, openings = _place_openings()
+    if name[pos:pos + shortest] not in openings:
+        return None
+    levels = _place_levels()
+    for n in _place_lengths():
+        if name[pos:pos + n] in levels:  # a cut-short slice is found again at its own length
+            return name[pos:pos + n]
+    return None
 
 
 def place_tokens(name: str) -> list[tuple[str, str]]:
@@ -130,14 +164,11 @@ def place_tokens(name: str) -> list[tuple[str, str]]:
     """
     if name.startswith("中共"):
         name = name[2:]
-    levels, pat = _gazetteer()
+    levels = _place_levels()
     out, pos = [], 0
-    while True:
-        m = pat.match(name, pos)
-        if not m:
-            break
-        out.append((m.group(), levels[m.group()]))
-        pos = m.end()
+    while (place := _place_at(name, pos)) is not None:
+        out.append((place, levels[place]))
+        pos += len(place)
     return out
 
 
