@@ -19,8 +19,9 @@ kg.errors.ExtractorError: unknown extractor 'nonsense'; valid names: metadata, i
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from kg.doc import Doc
 from kg.errors import ExtractorError
@@ -90,6 +91,24 @@ def plan(names: list[str] | None = None) -> list[Extractor]:
                 f"(default order: {', '.join(BUILTINS)})")
         have.update(ex.assigns)
     return chosen
+
+
+def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern (that never matches empty) whose every match starts
+    where ``opening`` matches: plain words, which the regex engine skips ahead to, where a pattern
+    that opens with an assertion or an optional part is tried at every position of the text.
+
+    >>> [m.group() for m in matches_opening(re.compile(r"(?<![甲])乙丙?"), re.compile("乙"), "乙甲乙丙乙丙")]
+    ['乙', '乙丙']
+    """
+    pos = 0
+    while (w := opening.search(text, pos)) is not None:
+        m = pattern.match(text, w.start())
+        if m is None:
+            pos = w.start() + 1
+        else:
+            yield m
+            pos = m.end()
 
 
 def run(doc: Doc, names: list[str] | None = None) -> Doc:

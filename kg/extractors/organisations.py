@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from kg.doc import Doc, Mention
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_opening
 from kg.zh import place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
@@ -37,8 +37,17 @@ _NEXT_WORD = {  # characters that, right after a head word, show it was the star
     "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
 }
 _HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
-# every position where a head word starts (heads overlap: 政法委 / 委员会 in 政法委员会)
-_HEAD_AT = re.compile("(?=(" + _HEAD_RE.pattern + "))")
+
+
+def _head_words(text: str, start: int, end: int):
+    """The longest head word at every position where one starts (heads overlap: 政法委 / 委员会 in
+    政法委员会). A search from each next position, so the regex skips ahead on its first characters."""
+    pos = start
+    while (m := _HEAD_RE.search(text, pos, end)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
 # Head words that name a body on their own, so no level or place needs to open the name.
 _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "常委会", "党委", "党组", "党总支", "党支部",
            "人民政府", "人民法院", "人民检察院", "公安局", "办公室", "办公厅", "研究院", "设计院", "学院", "大学",
@@ -50,10 +59,13 @@ _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "
 _PREV_WORD = {"部": "干内全局外本各细俱", "局": "格布大全结当开出", "办": "承督交举创主协包开兴代公民", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益"}
 # State Council ministries and national bodies named without a level word (a fixed list of the state)
+_MINISTRIES = ("外交", "国防", "教育", "科学技术", "科技", "工业和信息化", "公安", "国家安全", "民政", "司法", "财政",
+               "人力资源和社会保障", "自然资源", "生态环境", "住房和城乡建设", "交通运输", "水利", "农业农村", "商务",
+               "文化和旅游", "退役军人事务", "应急管理", "审计")
+# (plain words only, so the regex engine skips ahead on their first characters)
 _NATIONAL_NAMES = re.compile(
     r"(?:中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
-    r"央视|新华社|人民日报|(?:外交|国防|教育|科学技术|科技|工业和信息化|公安|国家安全|民政|司法|财政|人力资源和社会保障|"
-    r"自然资源|生态环境|住房和城乡建设|交通运输|水利|农业农村|商务|文化和旅游|退役军人事务|应急管理|审计)部)"
+    r"央视|新华社|人民日报|" + "|".join(m + "部" for m in _MINISTRIES) + ")"
     r"(?![\u4e00-\u9fff]{0,2}(?:部署|部门))")
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
@@ -91,6 +103,7 @@ _NOT_ORG = re.compile(
     r"巡察组|巡视组|督导组|指导组|考察组|办公室|政法委|合作社|党群服务中心|服务中心|银行|公司|中学|小学|学校|局|支部|"
     r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校|纪委监委))$")
 _MAX_NAME = 22
+_BRACKET = re.compile("[()（）]")
 
 
 def _window_start(text: str, end: int, head_start: int) -> int:
@@ -137,10 +150,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
     """Organisation names in ``text[start:end]``, maximal and non-overlapping, in order."""
     end = len(text) if end is None else end
     found: list[tuple[int, int, bool]] = []
-    for hm in _HEAD_AT.finditer(text, start, end):
-        m = _HEAD_RE.match(text, hm.start(), end)
-        if m is None:
-            continue
+    for m in _head_words(text, start, end):
         head = m.group()
         nxt = text[m.end():m.end() + 1]
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
@@ -179,21 +189,22 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             name_start -= 1
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
         seg = text[name_start:m.end()]
-        depth, cut = 0, None
-        for k, ch in enumerate(seg):
-            if ch in "(（":
-                depth += 1
-                if depth == 1:
-                    open_at = k
-            elif ch in ")）":
-                if depth == 0:
-                    cut = k + 1
-                else:
-                    depth -= 1
-        if depth > 0:
-            cut = open_at + 1
-        if cut is not None:
-            name_start += cut
+        if _BRACKET.search(seg):  # (most names have none)
+            depth, cut = 0, None
+            for k, ch in enumerate(seg):
+                if ch in "(（":
+                    depth += 1
+                    if depth == 1:
+                        open_at = k
+                elif ch in ")）":
+                    if depth == 0:
+                        cut = k + 1
+                    else:
+                        depth -= 1
+            if depth > 0:
+                cut = open_at + 1
+            if cut is not None:
+                name_start += cut
         name = text[name_start:m.end()]
         if len(name) < 2 or _NOT_ORG.match(name):
             continue
@@ -256,6 +267,7 @@ _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)[“\"]?(?P<short>[^�
 _PRONOUN = re.compile(r"(?:我|本)(?:委|局|办|院|部|厅)(?![\u4e00-\u9fff]?(?:员|托|派|书|会))|委机关(?!办公室|党委|纪委|内)")
 _COORD = re.compile(r"(?P<levels>(?:(?:中央|[省市区县])、){1,3}(?:中央|[省市区县]))"
                     r"(?P<head>委|政府|纪委|督导组|巡视组|巡察组|指导组|政法委|纪委监委)")
+_COORD_OPENING = re.compile("中央、|省、|市、|区、|县、")
 
 
 @extractor("organisations", requires=["meta"], assigns=["organisations"])
@@ -275,16 +287,16 @@ def extract_organisations(doc: Doc) -> None:
             short = Mention("organisation", _span(text, s, m.end("short")), {"alias_of": full.text})
             mentions.append(short)
             full.attrs["abbreviation"] = short.text
-    for m in _COORD.finditer(text):  # 省、市、区委 → 省委, 市委, 区委
+    for m in matches_opening(_COORD, _COORD_OPENING, text):  # 省、市、区委 → 省委, 市委, 区委
         mentions = [x for x in mentions if not (m.start() <= x.span.start and x.span.end <= m.end())]
         for lv in m.group("levels").split("、"):
             name = lv + m.group("head")
             if name == "中央委":
                 name = "党中央"
             mentions.append(Mention("organisation", _span(text, m.start(), m.end()), {"name": name}))
-    taken = [(x.span.start, x.span.end) for x in mentions]
+    taken = {i for x in mentions for i in range(x.span.start, x.span.end)}  # positions inside a name
     for m in _PRONOUN.finditer(text):  # 我委 / 本委 / 委机关 stand for the issuer
-        if not any(a <= m.start() < b for a, b in taken):
+        if m.start() not in taken:
             mentions.append(Mention("organisation", _span(text, m.start(), m.end()), {"pronoun": True}))
     mentions.sort(key=lambda x: x.span.start)
     doc.facts["organisations"] = mentions

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from kg.doc import Doc, Mention, Span
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_opening
 
 # The common surnames (single and double) that open most Chinese names.
 SURNAMES = set(
@@ -26,9 +26,13 @@ _NAME = r"(?P<name>(?:欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|�
 _POST_WORDS = r"(?:书记|副书记|常务副书记|区长|市长|县长|省长|主任|副主任|局长|部长|厅长|院长|检察长|主席|秘书长|处长|科长|镇长|乡长|主委|委员|专职副书记|政委|所长|队长|站长|馆长|校长|董事长|总经理)"
 _WITH_POST = re.compile(
     rf"(?P<post>[\u4e00-\u9fff]{{0,10}}?{_POST_WORDS}(?:、[\u4e00-\u9fff]{{0,8}}?{_POST_WORDS})*)\s?{_NAME}同志")
-_BYLINE = re.compile(rf"(?:^|(?<=[\s(（:：]))(?P<post>责任编辑|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿)\s*[:：]?\s*"
+_BYLINE_POSTS = "责任编辑|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿"
+_BYLINE = re.compile(rf"(?:^|(?<=[\s(（:：]))(?P<post>{_BYLINE_POSTS})\s*[:：]?\s*"
                      rf"{_NAME}(?=$|[\s)）,，;；])", re.M)
-_EXEMPLAR = re.compile(rf"(?:开展|组织|学习|宣传|评选|表彰|推出)?{_NAME}等(?:英模|先进|典型|同志|优秀)")
+_BYLINE_POST = re.compile(_BYLINE_POSTS)  # where a byline starts
+_EXEMPLAR_END = "等(?:英模|先进|典型|同志|优秀)"
+_EXEMPLAR = re.compile(rf"(?:开展|组织|学习|宣传|评选|表彰|推出)?{_NAME}{_EXEMPLAR_END}")
+_EXEMPLAR_ENDING = re.compile(_EXEMPLAR_END)  # what every exemplar ends with
 
 
 def plausible_name(name: str) -> bool:
@@ -77,9 +81,10 @@ def extract_people(doc: Doc) -> None:
         # keep the post from its organisation on: cut at a clause start such as 以/由
         post = text[ps:m.end("post")]
         add(m, post, Span(ps, m.end("post"), post))
-    for m in _BYLINE.finditer(text):
+    for m in matches_opening(_BYLINE, _BYLINE_POST, text):
         add(m, m.group("post"), Span(m.start("post"), m.end("post"), m.group("post")))
-    for m in _EXEMPLAR.finditer(text):
-        add(m, None)
+    if _EXEMPLAR_ENDING.search(text):  # a text with no 等英模 / 等先进 … has no exemplar (most have none)
+        for m in _EXEMPLAR.finditer(text):
+            add(m, None)
     out.sort(key=lambda x: x.span.start)
     doc.facts["people"] = out

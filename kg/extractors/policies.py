@@ -14,6 +14,7 @@ Whether the surrounding clause *made* the document (制定, 印发, 出台, 修�
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from kg.doc import Doc, Mention, Span
@@ -78,8 +79,13 @@ def policy_type(title: str) -> tuple[str, bool, str | None]:
     return "OtherDocument", True, draft
 
 
-def find_titles(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, depth) of every bracketed title, outer ones first; unbalanced brackets are skipped."""
+@functools.lru_cache(maxsize=1)
+def find_titles(text: str) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, depth) of every bracketed title, outer ones first; unbalanced brackets are skipped.
+
+    Cached for the text at hand: the policies, organisations and concepts extractors all read the
+    titles of one report, one after the other (one entry, so no other report's text is held).
+    """
     out = []
     stack: list[int] = []
     for bm in _BRACKETS.finditer(text):
@@ -92,7 +98,7 @@ def find_titles(text: str) -> list[tuple[int, int, int]]:
                 out.append((s + 1, i, len(stack)))
         elif ch == "\n":
             stack.clear()
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 @extractor("policies", requires=["text"], assigns=["policies"])

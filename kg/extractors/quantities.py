@@ -13,7 +13,9 @@ import re
 from kg.doc import Doc, Mention, Span
 from kg.extractors import extractor
 
-_Q = re.compile(r"(?<![\d.])(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%|个|项|件|份|人次|场次|次|名|人|家|条|批次|批|篇|场|起|处|所|户)"
+# A number not right after a digit or a dot: the test sits behind its first digit, so that the
+# pattern opens with a digit and the regex engine skips to digits.
+_Q = re.compile(r"(?P<n>\d(?<![\d.]\d)\d*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%|个|项|件|份|人次|场次|次|名|人|家|条|批次|批|篇|场|起|处|所|户)"
                 r"(?P<what>[\u4e00-\u9fff]{2})?")
 _SCALE = {"亿元": (1e8, "元"), "万元": (1e4, "元"), "%": (0.01, "%")}
 _WHAT_STOP = re.compile(r"^(?:以上|以下|左右|之多|的|和|及|与|已|未|均|共|在|中|是|为)")

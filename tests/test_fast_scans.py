@@ -1,0 +1,119 @@
+"""The fast forms of scans find exactly what their plain definitions find.
+
+Several rules are written so that the regex engine can skip ahead (a pattern that opens with a
+character class or a word) or so that a text is not scanned at all (a part that every match must
+contain is absent); each is checked here against the plain form, on text shaped for the rule.
+"""
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg import zh
+from kg.extractors import counts, matches_opening, organisations, people, quantities
+from kg.normalise import _traditional_chars, has_traditional
+
+FAST = settings(max_examples=300, deadline=None)
+
+
+def spans(matches):
+    return [(m.span(), m.groupdict()) for m in matches]
+
+
+def text_of(pieces, max_size=40):
+    """Text made of the given pieces (words and single characters), in any order."""
+    return st.lists(st.sampled_from(pieces), max_size=max_size).map("".join)
+
+
+# --- kg.zh: the gazetteer looked up by prefix length instead of one regex of every name ----------
+
+_places = sorted(zh._place_levels())[::37]
+
+
+@FAST
+@given(text_of(_places + ["中共", "区委", "市", "省", "委", "政法委", "纳入", "吴", "中区"], 8))
+def test_place_tokens_match_the_longest_first_regex(name):
+    levels, pat = zh._gazetteer()
+    plain, pos = [], 0
+    rest = name[2:] if name.startswith("中共") else name
+    while m := pat.match(rest, pos):
+        plain.append((m.group(), levels[m.group()]))
+        pos = m.end()
+    assert zh.place_tokens(name) == plain
+
+
+# --- kg.normalise: traditional characters found by a character class -----------------------------
+
+_trad = sorted(_traditional_chars())
+
+
+@FAST
+@given(text_of(_trad[::50] + [c for c in _trad if c > "\uffff"][:5] + list("关于整改巡视𠀀𪚥 a1"), 20))
+def test_has_traditional_is_a_set_test(text):
+    trad = _traditional_chars()
+    assert has_traditional(text) == any(ch in trad for ch in text)
+
+
+# --- extractors: patterns that skip ahead to their opening words ---------------------------------
+
+_bylines = ["编辑", "责任编辑", "审核", "记者", "通讯员", "作者", "张三丰", "欧阳文", "王", "李", " ", "\n", "：",
+            ":", "（", "）", "(", ")", "，", "的", "等"]
+
+
+@FAST
+@given(text_of(_bylines))
+def test_bylines_found_from_their_post_word(text):
+    assert spans(matches_opening(people._BYLINE, people._BYLINE_POST, text)) == \
+        spans(people._BYLINE.finditer(text))
+
+
+_levels = st.lists(st.sampled_from(["中央", "省", "市", "区", "县", "镇"]), min_size=1, max_size=5).map("、".join)
+_coordinated = st.tuples(_levels, st.sampled_from(["委", "政府", "纪委", "巡视组", "政法委", "监委", "党", ""])).map("".join)
+
+
+@FAST
+@given(st.lists(st.one_of(_coordinated, st.sampled_from(["、", "委", "和", "中", "央"])), max_size=8).map("".join))
+def test_coordinated_levels_found_from_their_opening(text):
+    assert spans(matches_opening(organisations._COORD, organisations._COORD_OPENING, text)) == \
+        spans(organisations._COORD.finditer(text))
+
+
+@FAST
+@given(text_of(["开展", "李红", "王建国", "欧阳", "等", "英模", "先进", "同志", "典型", "学习", "某"]))
+def test_exemplars_need_their_ending(text):
+    if not people._EXEMPLAR_ENDING.search(text):
+        assert not people._EXEMPLAR.search(text)
+
+
+# --- counts: the number opens with a character class; tails gate the scans -----------------------
+
+_count_words = list("0123456789一二两三四五六七八九十百千个项条份 \n，、。共计累已有还尚正仍在推进的中") + [
+    "问题", "整改", "已整改完成", "完成整改", "整改到位", "突出", "具体", "主要", "措施", "举措", "任务", "制度",
+    "长效机制", "新建", "反馈", "办结", "１２"]
+
+
+@FAST
+@given(text_of(_count_words, 60))
+def test_count_number_is_zh_num(text):
+    plain = re.compile(rf"(?P<n>{zh.NUM})\s*[个项条]")
+    fast = re.compile(rf"{counts.N}\s*[个项条]")
+    assert spans(fast.finditer(text)) == spans(plain.finditer(text))
+
+
+@FAST
+@given(text_of(_count_words, 60))
+def test_count_patterns_with_a_tail_skip_only_texts_without_it(text):
+    for _, pattern, tail in counts.PATTERNS:
+        if tail is not None and not tail.search(text):
+            assert not pattern.search(text)
+
+
+# --- quantities: the number's "not after a digit or a dot" test sits behind its first digit -----
+
+@FAST
+@given(text_of(list("0123456789..个项%元万亿次人名 中文，") + ["万元", "亿元", "人次", "项目"], 60))
+def test_quantity_number_is_not_after_a_digit_or_dot(text):
+    plain = re.compile(quantities._Q.pattern.replace(r"(?P<n>\d(?<![\d.]\d)\d*(?:\.\d+)?)",
+                                                     r"(?<![\d.])(?P<n>\d+(?:\.\d+)?)"))
+    assert plain.pattern != quantities._Q.pattern
+    assert spans(quantities._Q.finditer(text)) == spans(plain.finditer(text))
