@@ -24,8 +24,10 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # a parenthesised syllable run right after a CJK character, with at least one tone mark
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-z" + _TONED + r"]*[" + _TONED + r"][a-z" + _TONED +
                      r"]*(?: [a-z" + _TONED + r"]+)*)[)）]")
+_TONE_MARK = re.compile("[" + _TONED + "]")  # every pinyin run has one
 _FULLWIDTH = {c: c - 0xFEE0 for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) +
               list(range(0xFF41, 0xFF5B))}
+_ANY_FULLWIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")  # the keys of _FULLWIDTH
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,6 +45,18 @@ def _traditional_chars() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
+def _common_traditional() -> re.Pattern:
+    """The traditional characters below U+10000 as one character class: the regex engine tests it
+    with a bitmap, far faster than a set test per character (the few astral ones would turn it
+    into a list to search)."""
+    common = sorted(ch for ch in _traditional_chars() if ch < "\U00010000")
+    return re.compile("[" + "".join(map(re.escape, common)) + "]")
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.lru_cache(maxsize=1)
 def _t2s():
     from opencc import OpenCC
 
@@ -55,8 +69,10 @@ def has_traditional(text: str) -> bool:
     >>> has_traditional("巡视整改"), has_traditional("巡視整改")
     (False, True)
     """
+    if _common_traditional().search(text):
+        return True
     trad = _traditional_chars()
-    return any(ch in trad for ch in set(text))
+    return any(ch in trad for ch in _ASTRAL.findall(text))
 
 
 def to_simplified(text: str) -> str:
@@ -71,8 +87,10 @@ def normalise(text: str) -> tuple[str, bool]:
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANKS.sub("\n\n", text).strip("\n")
-    text = _PINYIN.sub("", text)
-    text = text.translate(_FULLWIDTH)
+    if _TONE_MARK.search(text):
+        text = _PINYIN.sub("", text)
+    if _ANY_FULLWIDTH.search(text):  # translate() is slow on a long text: only when it changes it
+        text = text.translate(_FULLWIDTH)
     converted = False
     if has_traditional(text):
         text = to_simplified(text)

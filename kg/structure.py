@@ -51,17 +51,15 @@ def title_end(text: str, start: int, stop: int) -> int:
     >>> t[:title_end(t, 0, len(t))]
     '关于“力度仍要加强。”问题的整改'
     """
-    depth = 0
     pos = start
     while pos < stop:
         m = _TITLE_END.search(text, pos, stop)
         if not m:
             end = stop
             break
-        # are we inside quotation marks at m.start()?
-        seg = text[start:m.start()]
-        depth = sum(seg.count(c) for c in _OPEN_QUOTES) - sum(seg.count(c) for c in _CLOSE_QUOTES)
-        if depth > 0 and text[m.start()] != "\n" and not m.group().endswith((":", "：")):
+        # a sentence end inside quotation marks does not end the title
+        if text[m.start()] != "\n" and not m.group().endswith((":", "：")) and \
+                _quote_depth(text[start:m.start()]) > 0:
             pos = m.end()
             continue
         if m.start() == start and m.group().endswith((":", "：")):  # 具体问题: opens the title
@@ -76,6 +74,11 @@ def title_end(text: str, start: int, stop: int) -> int:
         if m:
             end = m.start()
     return end
+
+
+def _quote_depth(seg: str) -> int:
+    """Quotation marks opened and not yet closed in ``seg``."""
+    return sum(seg.count(c) for c in _OPEN_QUOTES) - sum(seg.count(c) for c in _CLOSE_QUOTES)
 
 
 def _number(style: str, n: str) -> int:
