@@ -12,14 +12,32 @@ Oxigraph bulk-loads); building a term object per triple cost more than all the e
 """
 from __future__ import annotations
 
-import functools
-
-from pyoxigraph import NamedNode
-
+from kg import vocab
 from kg.doc import Doc, Span
 from kg.resolve import Resolution, iri_hash
-from kg.vocab import (DCTERMS, FOAF, GENRES, GRAPH_IRI, ID_IRI, OA, ORG, PREFIXES, PROV, RDF, RDFS, RK,
-                      SKOS, STATUSES, VCARD, XSD)
+from kg.vocab import GENRES, GRAPH_IRI, ID_IRI, PREFIXES, STATUSES
+
+
+class _InNQuads:
+    """A vocabulary namespace whose terms read as N-Quads text (``RK.Problem`` is
+    ``"<https://w3id.org/rectkg/ontology#Problem>"``), each rendered once, on first use: the writer
+    then only joins strings. Unknown terms are refused as :mod:`kg.vocab` refuses them."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        term = f"<{getattr(self._namespace, name).value}>"
+        setattr(self, name, term)  # later look-ups skip __getattr__
+        return term
+
+
+# in this module the namespaces give N-Quads text, not NamedNode objects
+RK, ORG, FOAF, PROV, DCTERMS, SKOS, OA, RDF, RDFS, XSD, VCARD = (
+    _InNQuads(ns) for ns in (vocab.RK, vocab.ORG, vocab.FOAF, vocab.PROV, vocab.DCTERMS, vocab.SKOS,
+                             vocab.OA, vocab.RDF, vocab.RDFS, vocab.XSD, vocab.VCARD))
 
 _POLICY_TYPES = {"Regulation", "Rules", "Measures", "Opinion", "Plan", "Notice", "DetailedRules",
                  "WorkPlan", "System", "List", "Guideline", "Programme", "Outline", "Form", "Letter",
@@ -33,24 +51,16 @@ def report_key(doc: Doc) -> str:
     return doc.sha256[:16]
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-@functools.lru_cache(maxsize=4096)
-def T(node: NamedNode) -> str:
-    """A vocabulary term in N-Quads form."""
-    return f"<{node.value}>"
-
-
-def lit(text: str, lang: str | None = None, dt: NamedNode | None = None) -> str:
-    """A literal in N-Quads form (language tag or datatype)."""
+def lit(text: str, lang: str | None = None, dt: str | None = None) -> str:
+    """A literal in N-Quads form (language tag or datatype term)."""
     if "\\" in text or '"' in text or "\n" in text or "\r" in text:
-        text = text.translate(_ESCAPES)
+        # the backslash first, so the escapes added after it stay as they are
+        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     body = '"' + text + '"'
     if lang:
         return f"{body}@{lang}"
     if dt is not None:
-        return f"{body}^^{T(dt)}"
+        return f"{body}^^{dt}"
     return body
 
 
@@ -94,31 +104,30 @@ class _Writer:
         self.report = f"<{ID_IRI}report/{self.key}>"
         self.lines: list[str] = []
         self._spans: set[tuple[int, int]] = set()
+        self._span_iri = f"<{ID_IRI}span/{self.key}/"
 
-    def add(self, s: str, p, o) -> None:
-        """Add a quad; ``p`` and ``o`` may be vocabulary terms or N-Quads text."""
-        if not isinstance(p, str):
-            p = T(p)
-        if not isinstance(o, str):
-            o = T(o)
+    def add(self, s: str, p: str, o: str) -> None:
+        """Add a quad; all three terms are N-Quads text (the namespaces here give terms as text)."""
         self.lines.append(f"{s} {p} {o} {self.graph} .\n")
+
+    def add_all(self, s: str, pairs) -> None:
+        """Add the quads of one subject from (predicate, object) pairs."""
+        g = self.graph
+        self.lines.extend(f"{s} {p} {o} {g} .\n" for p, o in pairs)
 
     def node(self, path: str) -> str:
         return f"<{ID_IRI}{path}>"
 
     def span(self, span: Span) -> str:
         """The selector node of ``span`` (written once per report)."""
-        node = self.node(f"span/{self.key}/{span.start}-{span.end}")
+        node = f"{self._span_iri}{span.start}-{span.end}>"
         if (span.start, span.end) not in self._spans:
             self._spans.add((span.start, span.end))
             if self.doc.text[span.start:span.end] != span.text:
                 raise AssertionError(f"{self.doc.source}: span {span.start}-{span.end} does not quote the text")
-            self.add(node, RDF.type, OA.TextPositionSelector)
-            self.add(node, RDF.type, OA.TextQuoteSelector)
-            self.add(node, RK.inReport, self.report)
-            self.add(node, OA.start, integer(span.start))
-            self.add(node, OA.end, integer(span.end))
-            self.add(node, OA.exact, lit(span.text))
+            self.add_all(node, ((RDF.type, OA.TextPositionSelector), (RDF.type, OA.TextQuoteSelector),
+                                (RK.inReport, self.report), (OA.start, integer(span.start)),
+                                (OA.end, integer(span.end)), (OA.exact, lit(span.text))))
         return node
 
     def evidence(self, subject, span: Span | None, prop=None) -> None:
@@ -206,7 +215,9 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
     problem_nodes = _map_problems(w, doc)
     _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes, concept_nodes)
     _map_quantities_contacts(w, doc)
-    return "".join(w.lines).encode("utf-8")
+    # line by line: most lines are ASCII and encode as a copy, where one joined string would be
+    # wide all through and slow to encode
+    return b"".join([line.encode("utf-8") for line in w.lines])
 
 
 def _map_inspection(w: _Writer, doc: Doc, res: Resolution, orgs: dict) -> None:
