@@ -15,6 +15,7 @@ or in slices on different machines, and the union is always the same graph.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sys
@@ -199,8 +200,15 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return i, n
 
 
+# Results a parallel build lets the workers run ahead of the parent (each holds a report's N-Quads
+# and Turtle part, ~1 MB): when storing is slower than extracting, an unbounded queue of finished
+# reports held 5 GB at 10k reports.
+_AHEAD_PER_JOB = 4
+
+
 def _results(paths: list[Path], jobs: int, max_bytes, progress: bool, with_part: bool = False):
-    """Process files (in worker processes when jobs > 1), yielding results in input order."""
+    """Process files (in worker processes when jobs > 1), yielding results in input order; at most
+    ``jobs × _AHEAD_PER_JOB`` finished results wait for the caller."""
     args = [(str(p), max_bytes, with_part) for p in paths]
     bar = None
     if progress and len(paths) > 5:
@@ -208,6 +216,7 @@ def _results(paths: list[Path], jobs: int, max_bytes, progress: bool, with_part:
 
         bar = click.progressbar(length=len(paths), label="building", file=sys.stderr)
         bar.__enter__()
+    pool = None
     try:
         if jobs == 1 or len(paths) < 4:
             it = map(_process_safely, args)
@@ -215,17 +224,34 @@ def _results(paths: list[Path], jobs: int, max_bytes, progress: bool, with_part:
             import multiprocessing as mp
 
             pool = mp.get_context("fork" if sys.platform != "win32" else "spawn").Pool(jobs)
-            it = pool.imap(_process_safely, args, chunksize=max(1, min(16, len(args) // (jobs * 8) or 1)))
+            it = _windowed(pool, args, jobs * _AHEAD_PER_JOB)
         for r in it:
             if bar is not None:
                 bar.update(1)
             yield r
-        if jobs != 1 and len(paths) >= 4:
+        if pool is not None:
             pool.close()
             pool.join()
+            pool = None
     finally:
+        if pool is not None:  # the caller stopped early (an error, Ctrl-C): stop the workers
+            pool.terminate()
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def _windowed(pool, args: list, window: int):
+    """``pool.imap(_process_safely, args)`` with at most ``window`` tasks in flight or waiting."""
+    from collections import deque
+
+    todo = iter(args)
+    flight = deque(pool.apply_async(_process_safely, (a,)) for a in itertools.islice(todo, window))
+    while flight:
+        r = flight.popleft().get()
+        nxt = next(todo, None)
+        if nxt is not None:
+            flight.append(pool.apply_async(_process_safely, (nxt,)))
+        yield r
 
 
 def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: bool = False,
