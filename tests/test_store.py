@@ -175,8 +175,11 @@ def test_store_keeps_two_generations(tmp_path):
     for i in range(4):
         with store.writer():
             store.replace_report(*versioned("a.txt", i, 3))
-    gens = sorted(os.listdir(tmp_path / "store.gens"))
+    names = sorted(os.listdir(tmp_path / "store.gens"))
+    gens = [n for n in names if not n.endswith(".json")]
     assert gens == ["gen-000003", "gen-000004"]
+    # each kept generation has its manifest as JSON beside it, the dropped ones lost theirs
+    assert [n for n in names if n.endswith(".json")] == [g + ".manifest.json" for g in gens]
     assert os.readlink(tmp_path / "store") == os.path.join("store.gens", "gen-000004")
 
 
@@ -398,7 +401,7 @@ def _kill_rounds(out: Path, rounds: int, seed: int) -> list[bool]:
             store.replace_report(*versioned("after-kill.txt", start + round_, 2))
         store.close()
         _check_consistent(out)
-        gens = [g for g in os.listdir(out / "store.gens")]
+        gens = [g for g in os.listdir(out / "store.gens") if not g.endswith(".json")]
         assert len(gens) <= 2, gens
     return states
 
@@ -424,3 +427,15 @@ def test_store_to_memory_holds_every_quad_with_or_without_the_part_cache(tmp_pat
         assert set(store.to_memory()) == on_disk  # report graphs parsed from the parts
         shutil.rmtree(out / "parts")
         assert set(store.to_memory()) == on_disk  # read off the store
+
+
+def test_store_manifest_json_agrees_with_the_store_and_is_only_a_cache(tmp_path):
+    a = report_a()
+    store = _fill(tmp_path, a)
+    gen = Path(os.path.realpath(tmp_path / "store"))
+    from_json = store.manifest()
+    assert from_json == store._read_manifest()  # the JSON copy equals the default graph's manifest
+    store.close()
+    (gen.parent / f"{gen.name}.manifest.json").write_text("{not json", encoding="utf-8")
+    with Store.open(tmp_path, read_only=True) as again:  # a torn copy: read off the store instead
+        assert again.manifest() == from_json
