@@ -291,7 +291,7 @@ def nquads_part(nquads: bytes, graph: str) -> TurtlePart:
     return turtle_part(lines, graph)
 
 
-def _store_parts(src):
+def graph_parts(src):
     """(graph IRI, part) for every graph of a source, in IRI order (key "" = the default graph).
 
     A kg Store's report graphs come from the part cache beside it when it holds them."""
@@ -339,7 +339,7 @@ def turtle_text(store_or_quads) -> str:
 
 def _turtle(src) -> tuple[str, int]:
     buf = io.BytesIO()
-    n = _write_parts(_store_parts(src), buf)
+    n = _write_parts(graph_parts(src), buf)
     return buf.getvalue().decode("utf-8"), n
 
 
@@ -369,7 +369,7 @@ def write_turtle(store_or_quads, path: Path) -> int:
     Streamed graph by graph (a kg Store's report graphs from its part cache) to a temporary file
     beside ``path`` and renamed over it, so readers never see half.
     """
-    return _atomic_write(Path(path), writer=lambda f: _write_parts(_store_parts(store_or_quads), f))
+    return _atomic_write(Path(path), writer=lambda f: _write_parts(graph_parts(store_or_quads), f))
 
 
 # ---------------------------------------------------------------------------- other RDF formats

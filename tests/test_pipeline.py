@@ -316,3 +316,22 @@ def test_pipeline_turtle_groups_each_report_then_the_shared_entities(built_corpu
     assert len(runs) == 5  # once the next report starts, the previous one never comes back
     tail = subjects[owned[-1][0] + 1:]
     assert tail and not any(re.search(r"/id/(?:report|span|problem|measure)/", s) for s in tail)
+
+
+def test_pipeline_kg_remove_drops_the_removed_reports_part(tmp_path, corpus_dir):
+    from kg.store import remove_sources
+
+    out = tmp_path / "out"
+    build_corpus([corpus_dir], out, write_views=False)
+    assert len(list((out / "parts").iterdir())) == 5
+    gone = sorted(p.name for p in corpus_dir.iterdir())[0]
+    remove_sources(out, [gone])
+    assert len(list((out / "parts").iterdir())) == 4
+    # and kg.ttl from the remaining parts equals a fresh build of the remaining files
+    rest = tmp_path / "rest"
+    rest.mkdir()
+    for p in corpus_dir.iterdir():
+        if p.name != gone:
+            (rest / p.name).write_bytes(p.read_bytes())
+    build_corpus([rest], tmp_path / "fresh", write_views=False)
+    assert (out / "kg.ttl").read_bytes() == (tmp_path / "fresh" / "kg.ttl").read_bytes()
