@@ -191,10 +191,12 @@ class Store:
     @classmethod
     def _drop_generation(cls, gen: Path) -> None:
         shutil.rmtree(gen, ignore_errors=True)
-        try:
-            cls._manifest_file(gen).unlink()
-        except OSError:
-            pass
+        done = cls._manifest_file(gen)
+        for path in (done, done.with_name(f".{done.name}.tmp")):  # (a writer killed mid-write)
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
     @property
     def changed(self) -> bool:
