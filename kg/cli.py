@@ -85,7 +85,7 @@ def inspect(file, as_json):
 
     Example: kg inspect data/corpus/000_23a78b058b181c61.txt
     """
-    from kg.pipeline import inspect_file
+    from kg.inspect import inspect_file
 
     click.echo(inspect_file(Path(file), as_json=as_json))
 
