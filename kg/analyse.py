@@ -31,9 +31,9 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import KgError, StoreError
-from kg.vocab import GRAPH_IRI, ID_IRI, PREFIXES, RK_IRI
+from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, ID_IRI, PREFIXES, RK_IRI
 
-ANALYSIS_GRAPH = GRAPH_IRI + "analysis"
+ANALYSIS_GRAPH = ANALYSIS_GRAPH_IRI
 """The named graph that :func:`write_back` replaces; report graphs are never touched."""
 
 DEFAULT_THRESHOLD = 0.6
