@@ -58,9 +58,9 @@ def cli():
                    "are skipped, and said so).")
 @click.option("--file-timeout", default=300.0, show_default=True, type=float, metavar="SECONDS",
               help="Most time one file may take; a file over it is named and skipped.")
-@click.option("--file-memory", default=400, show_default=True, type=int, metavar="MB",
+@click.option("--file-memory", default=1000, show_default=True, type=int, metavar="MB",
               help="Most memory one file may take in its worker; a file over it is named and "
-                   "skipped. The build's peak is about 200 MB + jobs × this.")
+                   "skipped. The build's peak memory stays under about 300 MB + jobs × this.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
 @_friendly
 def build(inputs, out_dir, jobs, prune, shard, views, follow_links, file_timeout, file_memory,
@@ -314,8 +314,10 @@ def analyze_cmd(out_dir, fmt, top, threshold, write_back):
     from kg.analyse import DEFAULT_THRESHOLD, analyse, render
 
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    tables = analyse(Path(out_dir), top=top, threshold=threshold)
-    if write_back:
+    in_store = (Path(out_dir) / "store").exists()   # else a folder with only kg.ttl
+    tables = analyse(Path(out_dir), top=top, threshold=threshold,
+                     write=write_back and not in_store)
+    if write_back and in_store:
         from kg.analyse import analysis_quads, recurring_problems, problems
         from kg.pipeline import write_analysis
 
@@ -349,7 +351,14 @@ def view_cmd(out_dir, focus, depth, budget):
         click.echo(str(focus_view(Path(out_dir), focus, depth, budget=budget)))
         return
     from kg.pipeline import refresh_views
+    from kg.store import Store
 
+    if Store.open(Path(out_dir)).generation is None and (Path(out_dir) / "kg.ttl").is_file():
+        from kg.views import write_views  # a folder with only a graph file: views beside it
+
+        paths = write_views(Path(out_dir), budget=budget)
+        click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
+        return
     refresh_views(Path(out_dir), budget=budget)
     click.echo(f"wrote the views; open {Path(out_dir) / 'index.html'}")
 

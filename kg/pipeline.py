@@ -43,7 +43,7 @@ from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, SHARED_GRAPH_IRI
 
 # The budget of one file in its worker (kg build --file-timeout / --file-memory)
 FILE_SECONDS = 300.0
-FILE_MEMORY_MB = 400
+FILE_MEMORY_MB = 1000
 
 
 def make_doc(raw: RawText) -> Doc:
