@@ -28,6 +28,11 @@ def _friendly(fn):
             return fn(*args, **kwargs)
         except KgError as e:
             raise click.ClickException(printable(str(e))) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted: a command changes the output folder only as its last step, "
+                       "all at once, so it holds either the state before or the state after, "
+                       "whole", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -79,13 +84,14 @@ def build(inputs, out_dir, jobs, prune, shard, views, follow_links, file_timeout
     """
     from kg.pipeline import build_corpus
 
-    summary = build_corpus([Path(p) for p in inputs], Path(out_dir), jobs=jobs, prune=prune,
-                           shard=shard, write_views=views, progress=not quiet,
-                           follow_links=follow_links, file_seconds=file_timeout or None,
-                           file_memory_mb=file_memory or None)
+    with _terminate_as_interrupt() as terminated:
+        summary = build_corpus([Path(p) for p in inputs], Path(out_dir), jobs=jobs, prune=prune,
+                               shard=shard, write_views=views, progress=not quiet,
+                               follow_links=follow_links, file_seconds=file_timeout or None,
+                               file_memory_mb=file_memory or None)
     if summary.interrupted:
         click.echo(_interrupted(summary), err=True)
-        sys.exit(130)
+        sys.exit(143 if terminated else 130)
     click.echo(summary.render())
     for problem in summary.failures:
         click.echo(f"error: {printable(problem)}", err=True)
@@ -97,10 +103,40 @@ def build(inputs, out_dir, jobs, prune, shard, views, follow_links, file_timeout
 def _interrupted(summary) -> str:
     out = summary.out_dir
     if summary.saved:
-        return (f"interrupted after the new build was saved: {out} holds it whole "
-                f"({summary.reports_total} reports); only tidying up was left undone")
-    return (f"interrupted: nothing was saved, {out} still holds the previous build, whole; "
-            "run the command again to build (finished pieces are reused)")
+        return (f"interrupted after the new build was saved: {out} holds it whole; only "
+                "tidying up was left undone")
+    if summary.previous_reports is None:
+        before = "it holds no build yet"
+    else:
+        before = f"it still holds the previous build ({summary.previous_reports} reports), whole"
+    return (f"interrupted: nothing was saved to {out}; {before}. Run the command again to build "
+            "(the reports finished so far are reused)")
+
+
+class _terminate_as_interrupt:
+    """While a command writes, SIGTERM ends it as Ctrl-C does (workers stopped, nothing half
+    written); the flag says which it was."""
+
+    def __enter__(self):
+        import signal
+
+        self.flag = []
+
+        def handler(signum, frame):
+            self.flag.append(signum)
+            raise KeyboardInterrupt
+
+        try:
+            self.old = signal.signal(signal.SIGTERM, handler)
+        except ValueError:  # not the main thread
+            self.old = None
+        return self.flag
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
 
 
 @cli.command()

@@ -110,6 +110,16 @@ class _Chain(io.RawIOBase):
         self._file = None
         self._left = 0
         self._mem: memoryview | None = None
+        self.interrupted = False  # Ctrl-C while Oxigraph was reading: raised after it returns
+
+    def load_into(self, db: ox.Store) -> None:
+        """Bulk-load the stream into ``db`` (N-Quads); a Ctrl-C during it is raised here."""
+        try:
+            db.bulk_load(self, format=ox.RdfFormat.N_QUADS, lenient=True)
+        finally:
+            self.close()
+        if self.interrupted:
+            raise KeyboardInterrupt
 
     def readable(self) -> bool:
         return True
@@ -132,6 +142,13 @@ class _Chain(io.RawIOBase):
         return True
 
     def readinto(self, buf) -> int:
+        try:
+            return self._readinto(buf)
+        except KeyboardInterrupt:  # (an exception raised into Oxigraph would come back changed)
+            self.interrupted = True
+            return 0
+
+    def _readinto(self, buf) -> int:
         while True:
             if self._mem is not None and len(self._mem):
                 n = min(len(buf), len(self._mem))
@@ -431,15 +448,24 @@ class Store:
             n -= sum(1 for _ in self.db.quads_for_pattern(None, None, None, DefaultGraph()))
         return n
 
-    def to_memory(self) -> "Store":
+    def to_memory(self, files: list[Path] | None = None) -> "Store":
         """A read-only copy of this store in memory that answers like it (``query()`` sees the
         union of the graphs, ``manifest()`` is the same): for notebooks and many fast queries.
 
-        Terms read back from memory cost under 1 µs, against 8–50 µs off the on-disk store.
+        Terms read back from memory cost under 1 µs, against 8–50 µs off the on-disk store. The
+        copy is parsed from N-Quads files where there are some (``files``, else the generation's
+        ``nquads/`` folder, written with the store and holding its quads), several times faster
+        than reading the quads back off the store.
         """
+        if files is None and self.generation_dir is not None and self._target is None:
+            folder = self.generation_dir / "nquads"
+            files = sorted(folder.glob("*.nq")) if folder.is_dir() else None
         mem = ox.Store()
         try:
-            mem.bulk_load(self.dump(), format=ox.RdfFormat.N_QUADS, lenient=True)
+            if files:
+                _Chain([FileSlice(Path(f)) for f in files]).load_into(mem)
+            else:
+                mem.bulk_load(self.dump(), format=ox.RdfFormat.N_QUADS, lenient=True)
         except (SyntaxError, OSError) as e:
             raise StoreError(f"cannot copy the store into memory: {e}", source=str(self.path),
                              hint=f"rebuild it with kg build FILES --out {self.out_dir}") from None
@@ -640,11 +666,7 @@ class Store:
             if pending:
                 self._db.bulk_extend(pending)
             if nquads:
-                stream = _Chain(nquads)
-                try:
-                    self._db.bulk_load(stream, format=ox.RdfFormat.N_QUADS, lenient=True)
-                finally:
-                    stream.close()
+                _Chain(nquads).load_into(self._db)
         except SyntaxError as e:
             raise StoreError(f"the N-Quads of a report do not parse: {e}",
                              source=str(self._target)) from None
