@@ -157,11 +157,22 @@ def _build_piece(task: _Task):
     stamp = _stamp(r.sha256)
     meta = {"name": r.source, "sha256": r.sha256, "stamp": stamp, "stats": r.stats,
             "warnings": r.warnings, "findings": r.findings}
-    record = write_piece(Path(task.out_dir), piece_id(r.sha256[:16], stamp, r.source),
-                         r.nquads, r.graph, meta)
+    try:
+        record = write_piece(Path(task.out_dir), piece_id(r.sha256[:16], stamp, r.source),
+                             r.nquads, r.graph, meta)
+    except OSError as e:  # the output folder's fault, not the file's: the build stops
+        return _OutputError(e.errno, e.strerror or str(e))
     r.timings["write"] = time.perf_counter() - t
     record["timings"] = r.timings
     return record
+
+
+@dataclass(frozen=True)
+class _OutputError:
+    """A worker could not write into OUT (full disk, read-only): no file is to blame."""
+
+    errno: int
+    message: str
 
 
 # ---------------------------------------------------------------------------- the summary
@@ -266,6 +277,11 @@ def _pieces(sources, out_dir: Path, jobs: int, max_bytes, progress: bool, second
                 if bar is not None:
                     bar.update(1)
                 src = by_task[id(task)]
+                if isinstance(out, _OutputError):
+                    from kg.store import os_error
+
+                    raise os_error(OSError(out.errno, out.message), "write the reports' pieces",
+                                   out_dir)
                 if isinstance(out, Failed):
                     what = "internal error while processing" if out.kind == "error" else "skipped"
                     out = f"{src.path}: {what} ({out.reason})" + (

@@ -182,7 +182,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _os_error(e: OSError, what: str, where: Path) -> StoreError:
+def os_error(e: OSError, what: str, where: Path) -> StoreError:
     """An OSError while writing, as a message that says what happened and what is intact."""
     if e.errno == errno.ENOSPC:
         why = "the disk is full"
@@ -268,8 +268,10 @@ class Store:
     def _current(self) -> tuple[Path, bool] | None:
         """(the generation readers use, whether it is an old-layout store) or None."""
         link = self.out_dir / CURRENT
-        if link.is_symlink() or link.is_dir():
-            gen = Path(os.path.realpath(link))
+        if link.is_symlink():
+            # as the link names it, inside OUT (never resolved: OUT itself may be a link, and
+            # paths are compared with the generations listed under OUT/gens)
+            gen = Path(os.path.normpath(self.out_dir / os.readlink(link)))
             if (gen / STORE_DIR).is_dir() or (gen / MANIFEST).is_file():
                 return gen, False
             return None
@@ -510,7 +512,7 @@ class Store:
                 if self._target is not None:  # failed before the switch: nothing changed
                     self._rollback()
                 if isinstance(e, OSError):
-                    raise _os_error(e, "write the new generation", self.out_dir) from None
+                    raise os_error(e, "write the new generation", self.out_dir) from None
                 raise
         finally:
             if self._lock_fd is not None:
@@ -528,7 +530,7 @@ class Store:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise _os_error(e, "take the writer lock", lock_path) from None
+            raise os_error(e, "take the writer lock", lock_path) from None
         deadline = time.monotonic() + max(wait, 0)
         while True:
             try:
@@ -567,7 +569,7 @@ class Store:
         """Finish what a killed writer left: drop generations newer than the current one (never
         switched to), and make the links of OUT name the current generation's outputs."""
         current = self._gen if not self._legacy else None
-        current_n = next((n for n, p in self._generations() if p == current), -1)
+        current_n = next((n for n, p in self._generations() if _same(p, current)), -1)
         for n, p in self._generations():
             if n > current_n:
                 shutil.rmtree(p, ignore_errors=True)
@@ -582,7 +584,7 @@ class Store:
             try:
                 self._link_outputs(current)
             except OSError as e:
-                raise _os_error(e, "repair the links of the output folder", self.out_dir) from None
+                raise os_error(e, "repair the links of the output folder", self.out_dir) from None
 
     def _begin(self) -> None:
         gens = self._generations()
@@ -593,7 +595,7 @@ class Store:
             self._target.mkdir()
         except OSError as e:
             self._target = None
-            raise _os_error(e, "start a new generation", gens_dir) from None
+            raise os_error(e, "start a new generation", gens_dir) from None
         self._writing_store = False
         self._info = dict(self._info)
 
@@ -611,7 +613,7 @@ class Store:
         except OSError as e:
             shutil.rmtree(dst, ignore_errors=True)
             self._open_read(self._current())
-            raise _os_error(e, "start a new store generation", dst) from None
+            raise os_error(e, "start a new store generation", dst) from None
         if fresh:
             self._manifest = {}
         elif self._legacy:  # an old store kept its manifest in the default graph: not data
@@ -650,7 +652,7 @@ class Store:
             try:
                 _link_tree(Path(entry.path), self._target / name)
             except OSError as e:
-                raise _os_error(e, f"carry {name} into the new generation", self._target) from None
+                raise os_error(e, f"carry {name} into the new generation", self._target) from None
             done.append(name)
         return done
 
@@ -671,7 +673,7 @@ class Store:
             raise StoreError(f"the N-Quads of a report do not parse: {e}",
                              source=str(self._target)) from None
         except OSError as e:
-            raise _os_error(e, "write the store", self._target) from None
+            raise os_error(e, "write the store", self._target) from None
 
     def _holders(self) -> dict[str, set[str]]:
         """Graph IRI → the reports whose manifest entry names it (usually one)."""
@@ -801,7 +803,7 @@ class Store:
                     except SyntaxError as e:
                         raise StoreError(f"the triples for {graph} do not parse: {e}") from None
                     except OSError as e:
-                        raise _os_error(e, "write the store", self._target) from None
+                        raise os_error(e, "write the store", self._target) from None
                 return
             if isinstance(data, FileSlice):
                 self._apply([graph], [], nquads=data, graph=graph)
@@ -828,7 +830,7 @@ class Store:
             for g in dict.fromkeys(drops):
                 self._db.remove_graph(NamedNode(g))
         except OSError as e:
-            raise _os_error(e, "write the store", self._target) from None
+            raise os_error(e, "write the store", self._target) from None
         self._pending.extend(adds)
         if nquads:
             self._pending_nq.append(nquads)
@@ -901,9 +903,9 @@ class Store:
             _unblock_signals(blocked)
         self._writing_store = False
         was_legacy = self._legacy
-        keep = {p for _, p in self._generations()[-_KEEP_GENERATIONS:]} | {target}
+        keep = [p for _, p in self._generations()[-_KEEP_GENERATIONS:]] + [target]
         for _, p in self._generations():
-            if p not in keep:
+            if not any(_same(p, k) for k in keep):
                 shutil.rmtree(p, ignore_errors=True)
         if was_legacy:
             self._drop_legacy()
@@ -983,6 +985,13 @@ class Store:
 
 
 # ---------------------------------------------------------------------------- file helpers
+def _same(a: Path | None, b: Path | None) -> bool:
+    """The same folder, however each path reaches it (OUT may be given through a link)."""
+    if a is None or b is None:
+        return False
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _remove(path: Path) -> None:
     try:
         if path.is_dir() and not path.is_symlink():
