@@ -388,7 +388,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 1, prune: boo
 
 
 # the modules whose code shapes what a report contributes to the graph
-GRAPH_SHAPING = ("doc.py", "ingest.py", "normalise.py", "structure.py", "resolve.py", "rdf.py", "vocab.py",
+GRAPH_SHAPING = ("doc.py", "ingest/*.py", "normalise.py", "structure.py", "resolve.py", "rdf.py", "vocab.py",
                  "zh.py", "extractors/*.py")
 
 
