@@ -23,17 +23,18 @@ from pathlib import Path
 from kg.errors import IngestError
 from kg.ingest.boilerplate import strip_boilerplate_lines
 from kg.ingest.docx import _read_docx
-from kg.ingest.files import read_bytes
+from kg.ingest.files import hash_file, read_bytes
 from kg.ingest.html import _HTML_SNIFF_RE, _HTML_SUFFIXES, _looks_like_html, html_to_text
 from kg.ingest.limits import DEFAULT_MAX_BYTES
 from kg.ingest.pdf import _read_pdf
 from kg.ingest.sniff import _FIX_NAME, _binary_kind, _is_docx, _pdf_start
 from kg.ingest.text import _check_text, decode_bytes
-from kg.ingest.walk import SOURCE_SUFFIXES, iter_sources
+from kg.ingest.walk import SOURCE_SUFFIXES, Source, Walk, iter_sources, walk_inputs
 
 __all__ = [
-    "RawText", "SOURCE_SUFFIXES", "DEFAULT_MAX_BYTES",
-    "iter_sources", "read_bytes", "decode_bytes", "read_source",
+    "RawText", "Source", "Walk", "SOURCE_SUFFIXES", "DEFAULT_MAX_BYTES",
+    "walk_inputs", "hash_file", "read_source",
+    "iter_sources", "read_bytes", "decode_bytes",
     "html_to_text", "strip_boilerplate_lines",
 ]
 
@@ -42,7 +43,7 @@ __all__ = [
 class RawText:
     """One file's decoded text and the facts about where it came from."""
 
-    source: str        # the file's basename (or its URL when given)
+    source: str        # the report's name (Source.name), else the file's basename (or a URL when given)
     path: str          # the path as given
     sha256: str        # SHA-256 hex of the ORIGINAL bytes
     text: str          # decoded text; for HTML the main text, boilerplate left out, one block a line
@@ -52,11 +53,15 @@ class RawText:
     title: str | None = None    # an HTML <title>/<h1> or the docx/pdf title when there is one
 
 
-def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None) -> RawText:
+def read_source(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                source: str | None = None) -> RawText:
     """Read one report file into :class:`RawText`; raise :class:`IngestError` if it is no report.
 
     The format comes from the content first (a PDF or .docx is read as such whatever its
-    name) and the extension second. ``source`` overrides the name kept (a URL, say).
+    name) and the extension second. ``name`` is the report's name kept as ``RawText.source``
+    (:attr:`Source.name`; by default the file's bare name); ``source`` is the same, for a URL
+    say. The file's kind and size are checked before it is read: a FIFO, a device or a file
+    over ``max_bytes`` is refused without blocking or reading it.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "页 1.html"
@@ -116,5 +121,5 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str |
                           hint="check that the file holds the report")
     if fmt in ("docx", "pdf"):
         _check_text(text, label, warnings)
-    return RawText(source=source or path.name, path=label, sha256=digest, text=text, format=fmt,
+    return RawText(source=name or source or path.name, path=label, sha256=digest, text=text, format=fmt,
                    encoding=encoding, warnings=tuple(warnings), title=title)
