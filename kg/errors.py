@@ -4,6 +4,40 @@ Every message says which file (where there is one), what is wrong, and what to d
 """
 from __future__ import annotations
 
+import re
+
+# C0 and C1 controls and DEL; bidirectional overrides and isolates (which reorder what follows);
+# line and paragraph separators; lone surrogates (a file name's undecodable bytes)
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                             "\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(m: re.Match) -> str:
+    c = m.group(0)
+    n = ord(c)
+    if c in _NAMED:
+        return _NAMED[c]
+    if 0xDC80 <= n <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte: show the byte
+        return f"\\x{n - 0xDC00:02x}"
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every character that could act on a terminal or forge a line escaped.
+
+    Control characters (ESC[2J clears the screen), line breaks, bidirectional overrides and the
+    lone surrogates that stand for a file name's undecodable bytes become visible escapes; all
+    else, Chinese included, is left as it is. Every :class:`KgError` message goes through it;
+    so must every line that prints a file name or a report's text.
+
+    >>> printable("\x1b[2J整改\n报告\u202e.txt")
+    '\\x1b[2J整改\\n报告\\u202e.txt'
+    >>> printable(b"bad\xff.txt".decode("utf-8", "surrogateescape"))
+    'bad\\xff.txt'
+    """
+    return _UNPRINTABLE_RE.sub(_escape, text) if _UNPRINTABLE_RE.search(text) else text
+
 
 class KgError(Exception):
     """Base class of every error rectkg raises on purpose."""
@@ -16,7 +50,7 @@ class KgError(Exception):
 
     def __str__(self) -> str:  # "001.txt: no heading found; run `kg inspect 001.txt`"
         text = f"{self.source}: {self.message}" if self.source else self.message
-        return f"{text}; {self.hint}" if self.hint else text
+        return printable(f"{text}; {self.hint}" if self.hint else text)
 
 
 class IngestError(KgError):

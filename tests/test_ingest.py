@@ -736,3 +736,24 @@ def test_ingest_any_bytes_decode_or_raise_ingest_error(data):
 def test_ingest_any_html_text_never_crashes(html):
     text, title, warnings = html_to_text(html)
     assert isinstance(text, str)
+
+
+def test_ingest_file_names_with_terminal_escapes_are_printed_escaped(tmp_path):
+    """ESC[2J clears a terminal, ESC[31m paints it red: a file name may hold them (issue 13)."""
+    from kg.errors import KgError, printable
+
+    evil = "\x1b[2J\x1b[31m整改\n通报\u202e.txt"
+    empty = write(tmp_path, "in/" + evil, b"")
+    os.mkfifo(tmp_path / "in" / ("\x1b]0;title\x07" + ".txt"))
+    with pytest.raises(IngestError) as e:
+        read_source(empty)
+    message = str(e.value)
+    assert message == f"{tmp_path / 'in'}/\\x1b[2J\\x1b[31m整改\\n通报\\u202e.txt: is empty (0 bytes); " \
+                      "remove it or export the report again"
+    assert e.value.source == str(empty)  # the raw name stays available to code
+    w = walk_inputs([tmp_path / "in"])
+    assert [s.name for s in w.sources] == [evil]
+    assert len(w.problems) == 1 and "\\x1b]0;title\\x07.txt: is not a regular file" in w.problems[0]
+    for text in [message, *w.problems, str(KgError("x", source=evil, hint="\x1b[0m"))]:
+        assert not any(c in text for c in "\x1b\x07\n\u202e"), text
+    assert printable("整改 report.txt") == "整改 report.txt"
