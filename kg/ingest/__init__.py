@@ -22,13 +22,13 @@ from pathlib import Path
 
 from kg.errors import IngestError
 from kg.ingest.boilerplate import strip_boilerplate_lines
-from kg.ingest.docx import _read_docx
+from kg.ingest.docx import _read_docx, open_docx
 from kg.ingest.files import hash_file, read_bytes
 from kg.ingest.html import _HTML_SNIFF_RE, _HTML_SUFFIXES, _looks_like_html, html_to_text
-from kg.ingest.limits import DEFAULT_MAX_BYTES
+from kg.ingest.limits import DEFAULT_MAX_BYTES, HTML_MAX_BYTES, _mb
 from kg.ingest.pdf import _read_pdf
-from kg.ingest.sniff import _FIX_NAME, _binary_kind, _is_docx, _pdf_start
-from kg.ingest.text import _check_text, decode_bytes
+from kg.ingest.sniff import _FIX_NAME, _binary_kind, _pdf_start
+from kg.ingest.text import _check_text, clean_characters, decode_bytes
 from kg.ingest.walk import SOURCE_SUFFIXES, Source, Walk, iter_sources, walk_inputs
 
 __all__ = [
@@ -84,11 +84,12 @@ def read_source(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT
             warnings.append(f"named {suffix or 'without extension'} but is a PDF; read as PDF")
         text, title, more = _read_pdf(data, label)
         warnings.extend(more)
-    elif _is_docx(data):
+    elif (package := open_docx(data, label)) is not None:
         fmt, encoding = "docx", "n/a"
         if suffix != ".docx":
             warnings.append(f"named {suffix or 'without extension'} but is a Word .docx file; read as docx")
-        text, title = _read_docx(data, label)
+        with package:
+            text, title = _read_docx(package, label)
     else:
         if suffix == ".docx" and data:
             kind = _binary_kind(data)
@@ -107,6 +108,10 @@ def read_source(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT
         if fmt == "html":
             if suffix not in _HTML_SUFFIXES:
                 warnings.append(f"named {suffix or 'without extension'} but contains HTML; read as HTML")
+            if len(data) > HTML_MAX_BYTES:
+                raise IngestError(f"is an HTML page of {_mb(len(data))}, more than the "
+                                  f"{_mb(HTML_MAX_BYTES)} a report's page needs; not read", source=label,
+                                  hint="save the report's text from the page as .txt")
             text, title, more = html_to_text(text)
             warnings.extend(more)
             if not text.strip():
@@ -120,6 +125,7 @@ def read_source(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT
         raise IngestError("has no report text once page boilerplate is removed", source=label,
                           hint="check that the file holds the report")
     if fmt in ("docx", "pdf"):
+        text = clean_characters(text, warnings)
         _check_text(text, label, warnings)
     return RawText(source=name or source or path.name, path=label, sha256=digest, text=text, format=fmt,
                    encoding=encoding, warnings=tuple(warnings), title=title)

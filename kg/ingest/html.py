@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from kg.ingest.boilerplate import _META_LINE_RE
+from kg.ingest.limits import HTML_MAX_TAGS
 from kg.ingest.text import _count_cjk
 
 _HTML_SUFFIXES = frozenset({".htm", ".html", ".shtml", ".xhtml"})
@@ -212,6 +213,11 @@ def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
     """
     from lxml import etree
 
+    tags = html.count("<")
+    if tags > HTML_MAX_TAGS:  # a tree of them would take GBs: strip the tags instead
+        return "\n".join(_crude_html_lines(html)), None, [
+            f"the page has {tags} tags, more than the {HTML_MAX_TAGS} read as a tree; its text was "
+            "read by stripping the tags, page furniture included"]
     parser = etree.HTMLParser(encoding="utf-8", remove_pis=True, recover=True, huge_tree=True,
                               no_network=True)
     try:

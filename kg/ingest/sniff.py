@@ -1,8 +1,5 @@
-"""Recognising what a file is from its first bytes (images, archives, executables, PDF, docx)."""
+"""Recognising what a file is from its first bytes (images, archives, executables, PDF)."""
 from __future__ import annotations
-
-import io
-import zipfile
 
 _FIX_NAME = "remove it or give the right extension"
 
@@ -66,16 +63,6 @@ def _binary_hint(kind: str) -> str:
     if "archive" in kind:
         return "unpack it and give the reports inside, or remove it"
     return _FIX_NAME
-
-
-def _is_docx(data: bytes) -> bool:
-    if not data.startswith(b"PK"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return "word/document.xml" in z.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
 
 
 def _pdf_start(data: bytes) -> bool:

@@ -167,10 +167,18 @@ def _choose_legacy(data: bytes, hint: str | None) -> tuple[str, str | None]:
         text = _strict(data, codec)
         if text is not None:
             candidates[codec] = text
-    if hint in candidates:
-        return hint, candidates[hint]
-    if hint == "big5" and "big5hkscs" in candidates:
-        return "big5hkscs", candidates["big5hkscs"]
+    declared = hint if hint in candidates else "big5hkscs" if hint == "big5" and "big5hkscs" in candidates \
+        else None
+    if declared is not None:
+        # a page's declared charset is believed unless the bytes read as rare characters in it and
+        # as common ones in the other (GBK bytes labelled Big5 decode strictly, into garbage)
+        other = "gb18030" if declared.startswith("big5") else "big5" if "big5" in candidates else "big5hkscs"
+        if other in candidates:
+            mine = _legacy_score(candidates[declared], "big5" if declared.startswith("big5") else "gb18030")
+            theirs = _legacy_score(candidates[other], "big5" if other.startswith("big5") else "gb18030")
+            if theirs >= 0.9 and theirs - mine > 0.3:
+                return other, candidates[other]
+        return declared, candidates[declared]
     if len(candidates) == 1:
         codec, text = next(iter(candidates.items()))
         return codec, text
@@ -265,6 +273,7 @@ def decode_bytes(data: bytes, source: str, *, fmt: str) -> tuple[str, str, list[
             if hint is None:
                 warnings.append(f"the page declares an unknown charset {declared!r}; ignored it")
     text, encoding = _detect(data, source, hint, warnings, declared=declared)
+    text = clean_characters(text, warnings)
     _check_text(text, source, warnings)
     return text, encoding, warnings
 
@@ -312,8 +321,7 @@ def _detect(data: bytes, source: str, hint: str | None, warnings: list[str], *,
     if nuls > max(8, len(data) // 1000):
         raise IngestError(f"looks like binary data ({nuls} NUL bytes), not a text report",
                           source=source, hint=_FIX_NAME)
-    if nuls:
-        warnings.append(f"contains {nuls} NUL bytes (kept)")
+    # (a few NUL bytes are removed, with a warning, by clean_characters)
     # 5. mixed: some lines UTF-8, others a legacy encoding
     utf8_lines = bad_lines = bad_size = 0
     bad_parts: list[bytes] = []
@@ -376,6 +384,41 @@ def _detect(data: bytes, source: str, hint: str | None, warnings: list[str], *,
     raise IngestError(f"is not text in any encoding tried (UTF-8, UTF-16, GB18030, Big5): "
                       f"{replaced} undecodable bytes, and the rest is no common Chinese",
                       source=source, hint="check that it is a text report and save it as UTF-8")
+
+
+# characters no later step can carry: NUL (refused by XML and by C strings), lone surrogates (no
+# UTF-8 for them: a PDF font map can yield them) and the Unicode line and paragraph separators
+# (line breaks to some tools and not to others, so offsets would disagree)
+_UNCARRIABLE_RE = re.compile("[\x00\u2028\u2029\ud800-\udfff]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def clean_characters(text: str, warnings: list[str]) -> str:
+    r"""``text`` without the characters no later step can carry, each kind counted in a warning:
+    NUL is removed, a lone surrogate becomes U+FFFD, U+2028/U+2029 become a line break.
+
+    >>> w = []
+    >>> clean_characters("整改\x00完成\u2028已\ud800办", w)
+    '整改完成\n已\ufffd办'
+    >>> w
+    ['removed 1 NUL character; replaced 1 lone surrogate (broken UTF-16) with U+FFFD; replaced 1 line or paragraph separator (U+2028/U+2029) with a line break']
+    """
+    if not _UNCARRIABLE_RE.search(text):
+        return text
+    nul = text.count("\x00")
+    seps = text.count("\u2028") + text.count("\u2029")
+    lone = len(_SURROGATE_RE.findall(text))
+    text = _SURROGATE_RE.sub("\ufffd", text.replace("\x00", "").replace("\u2028", "\n").replace("\u2029", "\n"))
+    said = []
+    if nul:
+        said.append(f"removed {nul} NUL character{'s' if nul > 1 else ''}")
+    if lone:
+        said.append(f"replaced {lone} lone surrogate{'s' if lone > 1 else ''} (broken UTF-16) with U+FFFD")
+    if seps:
+        said.append(f"replaced {seps} line or paragraph separator{'s' if seps > 1 else ''} "
+                    "(U+2028/U+2029) with a line break")
+    warnings.append("; ".join(said))
+    return text
 
 
 def _check_text(text: str, source: str, warnings: list[str]) -> None:
