@@ -435,15 +435,16 @@ def test_ingest_iter_sources_given_files_whatever_their_extension(tmp_path):
 def _run_isolated(code: str, *, user: int | None = None) -> dict:
     """Run ``code`` (which sets ``out``) in a fresh interpreter, as ``user`` when given, and return
     ``out``: a call that must not block cannot hang the test run, and one that must not read
-    everything is measured alone (``out["peak_mb"]``: the interpreter's own peak RSS)."""
+    everything is measured alone (``out["peak_mb"]``: the interpreter's own peak RSS, VmHWM)."""
     import json
     import subprocess
     import textwrap
 
-    prelude = "import json, os, resource, sys\nfrom pathlib import Path\nimport kg.ingest as ingest\n"
+    prelude = "import json, os, sys\nfrom pathlib import Path\nimport kg.ingest as ingest\n"
     if user is not None:  # drop root after the imports: the walk then meets real permissions
         prelude += f"os.setgroups([]); os.setgid({user}); os.setuid({user})\n"
-    epilogue = ("\nout['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+    # VmHWM, the peak RSS of this interpreter alone (ru_maxrss survives exec: it would be pytest's)
+    epilogue = ("\nout['peak_mb'] = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024\n"
                 "print(json.dumps(out, ensure_ascii=False))\n")
     r = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code) + epilogue],
                        capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
