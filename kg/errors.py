@@ -23,20 +23,28 @@ def _escape(m: re.Match) -> str:
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
-def printable(text: str) -> str:
+def printable(text: str, *, newlines: bool = False) -> str:
     r"""``text`` with every character that could act on a terminal or forge a line escaped.
 
     Control characters (ESC[2J clears the screen), line breaks, bidirectional overrides and the
     lone surrogates that stand for a file name's undecodable bytes become visible escapes; all
-    else, Chinese included, is left as it is. Every :class:`KgError` message goes through it;
-    so must every line that prints a file name or a report's text.
+    else, Chinese included, is left as it is. ``newlines=True`` keeps line breaks (``\n``) for
+    text that is laid out on purpose, such as a query error's caret under the column. Every
+    :class:`KgError` message goes through it (its source fully, its message and hint keeping their
+    line breaks); so must every line that prints a file name or a report's text.
 
     >>> printable("\x1b[2J整改\n报告\u202e.txt")
     '\\x1b[2J整改\\n报告\\u202e.txt'
     >>> printable(b"bad\xff.txt".decode("utf-8", "surrogateescape"))
     'bad\\xff.txt'
+    >>> printable("line 3:\n  }\x1b[0m", newlines=True)
+    'line 3:\n  }\\x1b[0m'
     """
-    return _UNPRINTABLE_RE.sub(_escape, text) if _UNPRINTABLE_RE.search(text) else text
+    if not _UNPRINTABLE_RE.search(text):
+        return text
+    if newlines:
+        return "\n".join(_UNPRINTABLE_RE.sub(_escape, line) for line in text.split("\n"))
+    return _UNPRINTABLE_RE.sub(_escape, text)
 
 
 class KgError(Exception):
@@ -49,8 +57,10 @@ class KgError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:  # "001.txt: no heading found; run `kg inspect 001.txt`"
-        text = f"{self.source}: {self.message}" if self.source else self.message
-        return printable(f"{text}; {self.hint}" if self.hint else text)
+        text = printable(self.message, newlines=True)
+        if self.source:
+            text = f"{printable(self.source)}: {text}"
+        return f"{text}; {printable(self.hint, newlines=True)}" if self.hint else text
 
 
 class IngestError(KgError):

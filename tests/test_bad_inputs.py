@@ -160,7 +160,7 @@ print(json.dumps(out, ensure_ascii=False))
                        cwd=Path(__file__).resolve().parent.parent)
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout.splitlines()[-1])
-    print(f"{name}: peak {out['peak_mb']:.0f} MB")  # the figures in NOTES.md (pytest -s shows them)
+    print(f"{name}: peak {out['peak_mb']:.0f} MB")  # pytest -s shows the figures
     assert "crash" not in out, out["crash"]
     if case["expected"] == "error":
         assert "error" in out and case["message"] in out["error"] and name in out["error"], out

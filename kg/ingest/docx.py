@@ -14,7 +14,7 @@ import io
 import struct
 import zipfile
 
-from kg.errors import IngestError
+from kg.errors import IngestError, printable
 from kg.ingest.limits import (DOCX_MAX_DOCUMENT, DOCX_MAX_SMALL_PART, ZIP_BOMB_BYTES, ZIP_MAX_DIRECTORY,
                               ZIP_MAX_MEMBERS, ZIP_MAX_RATIO, _mb)
 
@@ -62,7 +62,7 @@ def open_docx(data: bytes, source: str) -> zipfile.ZipFile | None:
     for info in z.infolist():
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > ZIP_BOMB_BYTES and ratio > ZIP_MAX_RATIO:
-            raise IngestError(f"is a zip bomb: its part {info.filename} would inflate to "
+            raise IngestError(f"is a zip bomb: its part {printable(info.filename)} would inflate to "
                               f"{_mb(info.file_size)} from {_mb(info.compress_size)} ({ratio:.0f}:1); "
                               "not read", source=source, hint=_HINT)
     return z
@@ -73,12 +73,12 @@ def _read_part(z: zipfile.ZipFile, name: str, cap: int, source: str) -> bytes:
     cap holds even when the declared size lies)."""
     info = z.getinfo(name)
     if info.file_size > cap:
-        raise IngestError(f"has a {name} of {_mb(info.file_size)}, more than the {_mb(cap)} a "
+        raise IngestError(f"has a {printable(name)} of {_mb(info.file_size)}, more than the {_mb(cap)} a "
                           "report's text needs; not read", source=source, hint=_HINT)
     with z.open(info) as f:
         data = f.read(cap + 1)
     if len(data) > cap:
-        raise IngestError(f"has a {name} that inflates past the {_mb(cap)} limit (its zip "
+        raise IngestError(f"has a {printable(name)} that inflates past the {_mb(cap)} limit (its zip "
                           "directory says less); not read", source=source, hint=_HINT)
     return data
 

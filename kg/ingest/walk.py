@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from kg.errors import IngestError
+from kg.errors import IngestError, printable
 from kg.ingest.files import _os_reason, check_stat
 from kg.ingest.limits import DEFAULT_MAX_BYTES
 
@@ -104,7 +104,8 @@ def walk_inputs(inputs: list[Path], *, follow_links_outside: bool = False,
                 continue
             if f.name in owner:
                 walk.problems.append(str(IngestError(
-                    f"has the same name ({f.name}) as {owner[f.name]} from an earlier input; not built",
+                    f"has the same name ({printable(f.name)}) as {printable(owner[f.name])} from an "
+                    "earlier input; not built",
                     source=str(f.path), hint="give the folder that holds both instead, or rename one")))
                 continue
             taken.add(key)
@@ -167,7 +168,8 @@ def _walk_folder(root: Path, walk: Walk, found: list[_Found], follow_outside: bo
                 if not follow_outside and not _within(target, root_real):
                     what = "folder" if is_dir else "file"
                     walk.problems.append(str(IngestError(
-                        f"is a symbolic link leading out of the input folder (to the {what} {target}); "
+                        f"is a symbolic link leading out of the input folder (to the {what} "
+                        f"{printable(target)}); "
                         f"{'not walked' if is_dir else 'not read'}", source=str(path),
                         hint=FOLLOW_LINKS_HINT)))
                     if not is_dir:
