@@ -108,7 +108,7 @@ def process_file(path: Path, *, max_bytes: int | None = None, name: str | None =
     t0 = time.perf_counter()
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     if name is not None:
-        kwargs["source"] = name
+        kwargs["name"] = name
     raw = read_source(path, **kwargs)
     t1 = time.perf_counter()
     doc = make_doc(raw)
@@ -218,7 +218,7 @@ class BuildSummary:
         lines += [f"  warning: {x}" for x in self.warnings[:20]]
         if len(self.warnings) > 20:
             lines.append(f"  … {len(self.warnings) - 20} more warnings")
-        return printable("\n".join(lines), keep_newlines=True)
+        return printable("\n".join(lines), newlines=True)
 
     def _split(self) -> str:
         t = self.timings
@@ -366,7 +366,9 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                 for k, v in (rec.get("timings") or {}).items():
                     summary.timings["worker " + k] = summary.timings.get("worker " + k, 0.0) + v
             # 2. which reports the new generation holds
-            present = {s.name for s in walk.sources} | unknown
+            # names whose files are there, built now or not (a failed or skipped file keeps its
+            # report until it builds again)
+            present = {s.name for s in walk.sources} | unknown | set(walk.skipped)
             removed = []
             if prune:
                 removed = sorted(n for n in manifest if n not in present
@@ -745,8 +747,8 @@ def refresh_views(out_dir: Path, *, wait: float = 0, **view_options) -> BuildSum
 
 
 # the modules whose code shapes what a report contributes to the graph
-GRAPH_SHAPING = ("doc.py", "ingest.py", "ingest/*.py", "normalise.py", "structure.py", "resolve.py",
-                 "rdf.py", "vocab.py", "zh.py", "extractors/*.py")
+GRAPH_SHAPING = ("doc.py", "ingest/*.py", "normalise.py", "structure.py", "resolve.py", "rdf.py",
+                 "vocab.py", "zh.py", "extractors/*.py")
 
 
 @functools.lru_cache(maxsize=1)
