@@ -91,7 +91,8 @@ def decimal(value: float) -> str:
 
 
 def xsd_date(iso: str) -> str:
-    return lit(iso, dt=XSD.date)
+    """A date literal; a date known only to the month (``2023-04``) is an xsd:gYearMonth."""
+    return lit(iso, dt=XSD.gYearMonth if len(iso) == 7 else XSD.date)
 
 
 class _Writer:
