@@ -1,0 +1,118 @@
+"""The genre's shapes for report metadata, genre, stated counts and problems (issue 12).
+
+One test per rule, each on a short snippet written for the rule (not cut from any sample or
+gold-web page); names of places, bodies and people are invented.
+"""
+import pytest
+
+from kg.doc import Doc
+from kg.extractors import run
+from kg.structure import parse
+
+
+def doc_of(text, names=None):
+    d = Doc(source="snippet.txt", sha256="cd" * 32, text=text)
+    parse(d)
+    run(d, names)
+    return d
+
+
+def meta(text):
+    return doc_of(text, ["metadata"]).facts["meta"]
+
+
+def _t(x):
+    return None if x is None else x.text
+
+
+# --- title: page chrome is never the title ------------------------------------------------------
+
+@pytest.mark.parametrize("text, title", [
+    ("返回上一级\n\n字号\n\n打印\n\n某县民政局党组关于巡察整改进展情况的通报\n\n根据县委部署，开展了巡察。",
+     "某县民政局党组关于巡察整改进展情况的通报"),
+    ("无障碍版\n信息索引号：000-111-2222\n首页 > 政务公开 > 审计\n关于某区2020年度审计查出问题整改情况的公告\n正文。",
+     "关于某区2020年度审计查出问题整改情况的公告"),
+    ("选择语言\n详细介绍\n某市2021年度绩效审计查出问题整改情况的报告\n正文。",
+     "某市2021年度绩效审计查出问题整改情况的报告"),
+    ("文件名称：某局关于巡察整改情况的通报\n成文时间：2022年5月6日\n正文。", "某局关于巡察整改情况的通报"),
+])
+def test_metadata_title_skips_page_chrome(text, title):
+    assert _t(meta(text)["title"]) == title
+
+
+def test_metadata_title_without_its_site_suffix_trailing_date_or_meeting_line():
+    m = meta("> 某学院召开巡察整改推进会-某某大学党委巡察办\n正文。")
+    assert (_t(m["title"]), _t(m["issuer"])) == ("某学院召开巡察整改推进会", "某某大学党委巡察办")
+    m = meta("某县财政局党组关于巡察整改进展情况的通报 2024-03-05\n\n根据县委部署。")
+    assert (_t(m["title"]), m["date"].iso) == ("某县财政局党组关于巡察整改进展情况的通报", "2024-03-05")
+
+
+# --- issuer ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, issuer", [
+    ("某区开展巡察整改督查\n来源:某区委巡察办发布时间:2020-05-06 10:00:00\n正文。", "某区委巡察办"),
+    ("某事\n2021年04月21日07:25  来源:某某网-某某日报\n正文。", "某某日报"),
+    ("某事\n发布日期:2023-03-22文章来源:某城网\n正文。", "某城网"),
+    ("某事\n发布时间：2023-03-22 来源：本网\n正文。", None),
+    ("某事\n来源：abc123\n正文。", None),
+    ("某某在线5月8日讯（记者 甲乙）5月7日，记者了解到，巡察组进驻以来……", "某某在线"),
+    ("某某网北城6月15日讯(某某日报记者王某)今天下午，召开新闻发布会。", "某某网"),
+    ("本报讯 近日，某镇针对审计发现的问题抓好整改。", None),
+    ("某镇启动巡察工作\n5月14日，召开动员会。巡察组将进驻。(某县政府网)\n页:\n[1]", "某县政府网"),
+])
+def test_metadata_issuer_from_fields_datelines_and_closing_brackets(text, issuer):
+    assert _t(meta(text)["issuer"]) == issuer
+
+
+def test_metadata_masthead_line_gives_paper_and_date():
+    m = meta("查纠整改动员\n\n某市检察院召开查纠整改动员会\n某某日报 2021年04月10日\n\n本报4月9日讯 今天上午……")
+    assert (_t(m["issuer"]), m["date"].iso) == ("某某日报", "2021-04-10")
+
+
+# --- date -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, iso", [
+    ("某事\n\n2020年07月09日09:06  来源:某某网\n正文。", "2020-07-09"),           # timestamp opening the 来源 line
+    ("某事\n2020年07月09日 09:06\n来源：某某网\n正文。", "2020-07-09"),            # bare timestamp line before 来源
+    ("某局关于巡察整改情况的通报\n成文时间：2022年5月6日\n正文。", "2022-05-06"),
+    ("某局关于巡察整改情况的通报\n发文时间：2022-05-06\n正文。", "2022-05-06"),
+    ("某市2021年度审计查出问题整改情况的报告——2022年6月在某市人大常委会第十次会议上\n正文。", "2022-06"),
+    ("关于某区2020年度审计查出问题整改情况的报告\n——2021年8月26日在某区十届人大常委会第三次会议上\n正文。",
+     "2021-08-26"),
+    ("关于年度审计查出问题整改情况的报告\n——年11月27日在省人大常委会第三十三次会议上\n正文。", None),
+    ("某事\n5月8日，召开会议。", None),                                          # no year: silence, not a guess
+])
+def test_metadata_report_date_shapes(text, iso):
+    d = meta(text)["date"]
+    assert (d.iso if d else None) == iso
+
+
+def test_metadata_month_only_date_is_written_as_gyearmonth():
+    from kg.rdf import xsd_date
+
+    assert "XMLSchema#gYearMonth" in xsd_date("2022-06") and "XMLSchema#date" in xsd_date("2022-06-01")
+
+
+# --- genre ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, genre", [
+    # news of a round: entry, mobilisation, feedback, a review, others' lists published
+    ("3月2日，市委第一巡察组向某中学党委反馈巡察情况。组长指出问题，要求抓好巡察整改。", "inspection-news"),
+    ("某镇启动第一轮巡察工作\n5月14日，召开动员部署会。", "inspection-news"),
+    ("某委巡察工作领导小组听取巡察工作情况汇报\n会议要求抓好巡察整改。", "inspection-news"),
+    ("某轮巡视整改进展情况开始公布\n本报讯 某网站向社会公布了巡视整改进展情况。", "inspection-news"),
+    ("根据县委统一部署，县委三个巡察组对某局开展了常规巡察，共发现问题30个。", "inspection-news"),
+    ("“问题改了没有？”这是在某县书记会上的一幕。\n根据县委部署，县委巡察组对某镇开展了巡察。", "inspection-news"),
+    # rectification: its own report, a supervision or return visit, practice
+    ("根据县委部署，县委巡察组对某局开展了巡察，并反馈了意见。现将巡察整改进展情况予以公布。", "inspection-rectification"),
+    ("某学院召开巡察整改情况通报会，通报了整改情况。", "inspection-rectification"),
+    ("“整改以后有没有反弹？”3月2日，县纪委到某镇开展巡察反馈问题整改落实情况回访督查。", "inspection-rectification"),
+    ("某区坚持巡察和整改一体推进，建立环环相扣的整改链条。", "inspection-rectification"),
+    # other families
+    ("某院召开审计整改工作推进会，研究审计发现问题整改。", "audit-rectification"),
+    ("某院召开审计工作会议。", "other"),
+    ("某县法院召开政法队伍教育整顿推进会。会议要求配合巡察整改。", "education-rectification"),
+    ("某县举办丰收节，要求抓好安全整改。", "other"),
+])
+def test_metadata_genre_of_the_page(text, genre):
+    assert meta(text)["genre"] == genre
