@@ -116,3 +116,48 @@ def test_metadata_month_only_date_is_written_as_gyearmonth():
 ])
 def test_metadata_genre_of_the_page(text, genre):
     assert meta(text)["genre"] == genre
+
+
+# --- stated counts --------------------------------------------------------------------------------
+
+def counts(text):
+    return {k: v for k, (v, _) in doc_of(text, ["counts"]).facts["counts"].items()}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the number after the noun, 项 as well as 个
+    ("巡察期间共发现问题58个，其中移交立行立改问题9个。", {"problems": 58}),
+    ("2020年审计查出问题共74项，截至年底已完成整改70项。", {"problems": 74, "completed": 70}),
+    ("巡察组指出具体问题23个，其中20个已整改。", {"problems": 23, "completed": 20}),
+    ("反馈意见中，问题共有12项。", {"problems": 12}),
+    # M个方面N个问题: the total is N, however the aspects are counted
+    ("督查发现被督查单位存在5个方面19个问题整改不够到位。", {"problems": 19}),
+    ("反馈了制度执行不严、监管不力等6个方面14条具体问题。", {"problems": 14}),
+    ("对该镇3大类9个方面17个问题进行了梳理。", {"problems": 17}),
+    # Chinese numerals
+    ("书记指出该院工作存在的三项不足。", {"problems": 3}),
+    ("院长指出当前需要解决的两个问题。", {"problems": 2}),
+    # the total, then the completed: 96项问题已完成整改90项
+    ("审计发现的96项问题已完成整改90项。", {"problems": 96, "completed": 90}),
+    # completed without 已; in progress as 需持续推进整改
+    ("目前完成整改31个，其中需持续推进整改4项。", {"completed": 31, "in_progress": 4}),
+    ("其中1项未完成整改、6项需要持续推进整改。", {"in_progress": 6}),
+    ("截至5月底，共整改某类顽疾问题1200个。", {"completed": 1200}),
+    ("出台30多项制度。", {"rules": 30}),
+    ("建立健全相关管理制度15项。", {"rules": 15}),
+])
+def test_counts_shapes_of_the_genre(text, expected):
+    assert counts(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # sub-totals after 其中 are never the total
+    ("截至年底，大部分问题已整改。其中，财政审计查出的4个方面9个问题，已整改到位；专项审计查出的11个问题，均已整改。"),
+    # tasks, clues, suggestions and groups are not problems
+    ("主动领办5个重点问题整改任务。"),
+    ("向纪委移交问题线索3件，提出意见建议26条。"),
+    ("共转办线索5000条，已办结3100条。"),
+    ("紧盯全面从严治党不力等三大问题。"),
+])
+def test_counts_not_a_total_of_problems(text):
+    assert "problems" not in counts(text) and "completed" not in counts(text)
