@@ -161,3 +161,110 @@ def test_counts_shapes_of_the_genre(text, expected):
 ])
 def test_counts_not_a_total_of_problems(text):
     assert "problems" not in counts(text) and "completed" not in counts(text)
+
+
+# --- problems: the long report's shapes -----------------------------------------------------------
+
+def problems(text):
+    return [(p.ordinal, p.title.text, p.category.text if p.category else None, p.status)
+            for p in doc_of(text, ["metadata", "problems"]).facts["problems"]]
+
+
+def test_problems_plain_numbered_sentence_answered_by_a_label():
+    got = problems("二、整改落实情况\n（一）党的政治建设方面\n1.理论学习不够深入，学用结合不紧密。\n"
+                   "整改情况：已完成。组织专题学习12次。\n"
+                   "2.意识形态工作责任制落实不到位。整改措施：制定责任清单。整改进展：持续推进。")
+    assert got == [("1", "理论学习不够深入，学用结合不紧密", "党的政治建设", "completed"),
+                   ("2", "意识形态工作责任制落实不到位", "党的政治建设", "in_progress")]
+
+
+def test_problems_numbered_steps_with_labels_are_not_problems():
+    assert problems("一、整改工作开展情况\n1.制定整改方案。完成情况：已完成。\n2.召开专题会议。整改情况：已召开3次。") == []
+
+
+def test_problems_numbered_sentence_without_a_label_is_not_a_problem():
+    assert problems("（一）加强组织领导\n1.成立工作专班。专班下设办公室。\n2.学习不够深入的问题得到解决。") == []
+
+
+def test_problems_feedback_category_heading_over_its_items():
+    got = problems("（一）反馈问题：落实主体责任不到位\n（1）党组研究全面从严治党工作不经常。\n"
+                   "整改情况：已制定年度计划，已整改到位。\n（2）谈心谈话制度执行不严格。\n"
+                   "（二）反馈问题：基层党建薄弱\n（1）支部组织生活不规范。")
+    assert got == [("(1)", "党组研究全面从严治党工作不经常", "落实主体责任不到位", "completed"),
+                   ("(2)", "谈心谈话制度执行不严格", "落实主体责任不到位", "unknown"),
+                   ("(1)", "支部组织生活不规范", "基层党建薄弱", "unknown")]
+
+
+def test_problems_labelled_problem_n():
+    got = problems("一、存在问题及整改情况\n问题1：干部教育培训针对性不强。\n整改措施：制定培训计划。\n整改进展：已完成。\n"
+                   "问题2：财务报销审核把关不严。\n整改措施：修订报销制度。\n整改进展：正在推进。")
+    assert got == [("1", "干部教育培训针对性不强", None, "completed"),
+                   ("2", "财务报销审核把关不严", None, "in_progress")]
+
+
+def test_problems_bracketed_problem_and_measure_blocks():
+    got = problems("1.【问题】村级财务公开不及时，群众监督渠道不畅。【整改措施】建立月度公开制度。【整改情况】已完成整改。\n"
+                   "2.【问题】集体资产台账登记不全。【整改措施】全面清查登记。【整改情况】正在清查中。")
+    assert got == [("1", "村级财务公开不及时，群众监督渠道不畅", None, "completed"),
+                   ("2", "集体资产台账登记不全", None, "in_progress")]
+    got = problems("【问题】村级财务公开不及时。\n【整改措施】建立月度公开制度。\n【问题】集体资产台账登记不全。\n【整改措施】全面清查。")
+    assert got == [(None, "村级财务公开不及时", None, "unknown"), (None, "集体资产台账登记不全", None, "unknown")]
+
+
+def test_problems_labelled_items_get_their_measures():
+    d = doc_of("【问题】村级财务公开不及时。\n【整改措施】一是建立月度公开制度。二是设立公开栏。\n【问题】台账登记不全。\n"
+               "【整改措施】全面清查登记。", ["metadata", "problems", "measures"])
+    got = [(m.problem.title.text, m.label.text) for m in d.facts["measures"]]
+    assert got == [("村级财务公开不及时", "一是建立月度公开制度"), ("村级财务公开不及时", "二是设立公开栏"),
+                   ("台账登记不全", "全面清查登记")]
+
+
+# --- problems named in running text ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("组长指出了巡察发现的主要问题：一是学习贯彻上级决策部署有差距；二是主体责任落实不够到位；三是干部队伍建设存在短板。",
+     [("一", "学习贯彻上级决策部署有差距"), ("二", "主体责任落实不够到位"), ("三", "干部队伍建设存在短板")]),
+    ("书记指出该院存在的两项不足，一是学习氛围不浓，压力传导不足，二是对整顿工作认识不够。",
+     [("一", "学习氛围不浓，压力传导不足"), ("二", "对整顿工作认识不够")]),
+    ("院长指出当前需要解决的两个问题。\n一是解决标准不明的问题。要加强学习。\n二是解决进度不平衡的问题。要加强督导。",
+     [("一", "标准不明"), ("二", "进度不平衡")]),
+])
+def test_problems_inline_list_after_words_that_announce_problems(text, expected):
+    assert [(o, t) for o, t, _, _ in problems(text)] == expected
+
+
+def test_problems_inline_list_under_category_heads():
+    got = problems("组长反馈了巡察情况。他指出，一是党的领导方面：议事规则执行不严；学习不够深入。"
+                   "二是作风建设方面：会风文风不简。巡察组建议加强整改。")
+    assert got == [(None, "议事规则执行不严", "党的领导", "unknown"), (None, "学习不够深入", "党的领导", "unknown"),
+                   (None, "会风文风不简", "作风建设", "unknown")]
+
+
+@pytest.mark.parametrize("text", [
+    "组长提出了三点整改意见：一是提高政治站位；二是聚焦职能职责；三是压实整改责任。",        # suggestions
+    "书记指出，一是要正确认识巡察工作；二是要放下包袱投入整改。",                          # requirements
+    "针对巡察反馈的问题，一是加强理论学习；二是完善制度机制。",                            # measures
+    "针对反馈问题制定整改措施：一是解决学习不深的问题；二是解决制度不全的问题。",          # measures, though worded as problems
+    "会议指出，一是提高认识；二是加强领导。学习不够深入的问题要整改。",                    # no announcement, no shortcomings
+    "党组决定突出四项任务。一是清除害群之马；二是整治顽瘴痼疾。",
+])
+def test_problems_inline_lists_that_are_not_problems(text):
+    assert problems(text) == []
+
+
+def test_problems_inline_lists_only_where_no_numbered_problems():
+    got = problems("1.关于“学习不深”问题的整改。针对上述问题，一是学习不够深入；二是制度不健全。")
+    assert [t for _, t, _, _ in got] == ["学习不深"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("该社区“对困难群众关心不够，服务效果不明显”的整改，开通了服务热线。", ["对困难群众关心不够，服务效果不明显"]),
+    ("对巡察中反馈到机关“庸懒散”的问题，开展暗访。", ["庸懒散"]),
+    ("听取了有关“违规插手具体案件处理问题”和“干警违规从事经营活动、违规借贷”情况的汇报。",
+     ["违规插手具体案件处理问题", "干警违规从事经营活动、违规借贷"]),
+    ("着力解决群众“急难愁盼”问题，整治“四风”问题。", []),                  # slogans are not problems
+    ("向8个党组织集中反馈“回头看”问题。", []),
+    ("坚持“不怕痛、不信邪、不回避”的原则。", []),
+])
+def test_problems_quoted_in_passing(text, expected):
+    assert [t for _, t, _, _ in problems(text)] == expected
