@@ -35,6 +35,9 @@ def _t(x):
     ("选择语言\n详细介绍\n某市2021年度绩效审计查出问题整改情况的报告\n正文。",
      "某市2021年度绩效审计查出问题整改情况的报告"),
     ("文件名称：某局关于巡察整改情况的通报\n成文时间：2022年5月6日\n正文。", "某局关于巡察整改情况的通报"),
+    ("• 信息索引号:\n\n    0001/2023-1\n\n  • 文件名称:\n\n    某局党组关于巡察整改情况的通报\n\n  • 公开方式:\n\n"
+     "    主动公开\n正文。", "某局党组关于巡察整改情况的通报"),                       # a field's value on the next line
+    ("国内统一刊号:CN00-0000 某某日报社出版\n\n2020年08月04日\n\n某县深化专项巡察\n\n本报讯 正文。", "某县深化专项巡察"),
 ])
 def test_metadata_title_skips_page_chrome(text, title):
     assert _t(meta(text)["title"]) == title
@@ -55,6 +58,7 @@ def test_metadata_title_without_its_site_suffix_trailing_date_or_meeting_line():
     ("某事\n发布日期:2023-03-22文章来源:某城网\n正文。", "某城网"),
     ("某事\n发布时间：2023-03-22 来源：本网\n正文。", None),
     ("某事\n来源：abc123\n正文。", None),
+    ("  • 发布机构:\n\n    某区文旅局\n\n  • 成文日期:\n\n    2023-05-04\n正文。", "某区文旅局"),   # value on the next line
     ("某某在线5月8日讯（记者 甲乙）5月7日，记者了解到，巡察组进驻以来……", "某某在线"),
     ("某某网北城6月15日讯(某某日报记者王某)今天下午，召开新闻发布会。", "某某网"),
     ("本报讯 近日，某镇针对审计发现的问题抓好整改。", None),
@@ -81,6 +85,9 @@ def test_metadata_masthead_line_gives_paper_and_date():
      "2021-08-26"),
     ("关于年度审计查出问题整改情况的报告\n——年11月27日在省人大常委会第三十三次会议上\n正文。", None),
     ("某事\n5月8日，召开会议。", None),                                          # no year: silence, not a guess
+    ("  • 成文日期:\n\n    2023-05-04\n正文。", "2023-05-04"),
+    ("关于某区审计查出问题整改情况的报告\n--2021年12月28日在区人大常委会会议\n正文。", "2021-12-28"),
+    ("某报社出版\n\n2020年08月04日 星期二\n\n某县深化专项巡察\n\n本报讯 正文。", "2020-08-04"),   # a bare date line above the body
 ])
 def test_metadata_report_date_shapes(text, iso):
     d = meta(text)["date"]
@@ -108,6 +115,10 @@ def test_metadata_month_only_date_is_written_as_gyearmonth():
     ("某学院召开巡察整改情况通报会，通报了整改情况。", "inspection-rectification"),
     ("“整改以后有没有反弹？”3月2日，县纪委到某镇开展巡察反馈问题整改落实情况回访督查。", "inspection-rectification"),
     ("某区坚持巡察和整改一体推进，建立环环相扣的整改链条。", "inspection-rectification"),
+    ("根据区委部署，区委组建4个巡察组开展常规巡察。截至目前，反馈问题已基本整改。现将整改进展情况向社会公开。",
+     "inspection-rectification"),
+    # a headline about an inspection that does not name its rectification
+    ("某县深化专项巡察护航乡村振兴\n本报讯 巡察开展以来，发现问题24个，整改问题24个。", "inspection-news"),
     # other families
     ("某院召开审计整改工作推进会，研究审计发现问题整改。", "audit-rectification"),
     ("某院召开审计工作会议。", "other"),
@@ -145,6 +156,10 @@ def counts(text):
     ("截至5月底，共整改某类顽疾问题1200个。", {"completed": 1200}),
     ("出台30多项制度。", {"rules": 30}),
     ("建立健全相关管理制度15项。", {"rules": 15}),
+    ("报告反映涉及4个方面、9个单位共计30项具体问题，报告日已整改24项，正在整改6项。",
+     {"problems": 30, "completed": 24, "in_progress": 6}),
+    ("巡察开展以来，发现问题247个，整改问题240个，移交问题线索18件。", {"problems": 247, "completed": 240}),
+    ("共计25个问题已整改完成。", {"completed": 25}),
 ])
 def test_counts_shapes_of_the_genre(text, expected):
     assert counts(text) == expected

@@ -39,8 +39,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("completed", re.compile(rf"(?<![应需要将未计划])(?:已经?)?(?:完成|整改完成|整改到位)(?:问题)?整改(?:问题)?{N}{U}")),
     ("completed", re.compile(rf"已(?:经)?(?:完成|整改完成|整改到位|整改完毕)(?:的问题)?{N}{U}")),
     ("completed", re.compile(rf"已(?:经)?办结(?:的)?问题{N}{U}")),
-    # 共整改某某问题N个
-    ("completed", re.compile(rf"(?:共|累计)整改[^，,。；;\d]{{0,10}}?问题{N}{U}")),
+    # 共整改某某问题N个, …，整改问题N个, 已整改N项
+    ("completed", re.compile(rf"(?:共|累计|已|(?<=[，,；;：:]))整改[^，,。；;\d]{{0,10}}?问题{N}{U}")),
+    ("completed", re.compile(rf"已(?:经)?整改{N}{U}")),
     ("in_progress", re.compile(rf"(?:共计?|还有|尚有)?{N}{U}(?:问题)?(?:正在|仍在|尚在)(?:推进)?整改")),
     ("in_progress", re.compile(rf"(?:正在|仍在|尚在)(?:推进)?整改(?:的|中的)?(?:问题)?(?:有)?{N}{U}")),
     # 需持续推进整改8项 / 8项需要持续推进整改
@@ -55,6 +56,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     # 共发现问题189个, 审计查出问题共189项, 指出具体问题41个, 问题共有12项
     ("problems", re.compile(rf"(?:反馈|指出|发现|交办|梳理|查出)(?:的|了)?(?:突出|具体|主要)?问题(?:共计?|合计|总计)?(?:有)?{N}{U}")),
     ("problems", re.compile(rf"问题(?:共计?|合计|总计)有{N}{U}")),
+    # 共计50项具体问题 (but 共计25个问题已整改完成 counts the completed)
+    ("problems", re.compile(rf"(?:共计|总计|合计){N}{U}(?:突出|具体|主要)?问题(?!线索|已|正在|仍|尚|均)")),
     ("measures", re.compile(rf"{N}{U}(?:具体)?整改(?:措施|举措|任务)")),
     ("measures", re.compile(rf"整改(?:措施|举措)(?:共)?{N}{U}")),
     ("rules", re.compile(rf"(?:新建|修订|制定|出台|建立|完善|健全)[^，,。；;]{{0,24}}?{N}(?:多|余)?\s*[项个份条](?:相关)?(?:工作)?(?:规章)?"

@@ -36,11 +36,13 @@ from kg.zh import find_dates, place_prefix
 
 _TITLE_WORDS = re.compile(r"(?:通报|公告|报告|情况|公示|公开|进展|成效|整改|巡视|巡察|教育整顿|审计|督导)")
 _LABEL = r"(?:发布机构|发文机关|发文单位|信息来源|文章来源|稿件来源|来源|发布单位|发布日期|发布时间|成文日期|成文时间|" \
-         r"发文日期|发文时间|日期|时间|作者|编辑|责任编辑|浏览量|浏览次数|阅读次数|点击数|点击率|访问量|字号|字体)"
+         r"发文日期|发文时间|日期|时间|作者|编辑|责任编辑|浏览量|浏览次数|阅读次数|点击数|点击率|访问量|字号|字体|" \
+         r"公开方式|公开范围|主题分类|所属机构|发文字号|文号|有效性|索引号)"
 _LABEL_RE = re.compile(_LABEL + r"\s*[:：]")
 _FIELD = re.compile(r"(?P<k>发布机构|发文机关|发文单位|信息来源|文章来源|稿件来源|来源|发布单位)\s*[:：]\s*")
 _PUBDATE = re.compile(r"(?:发布日期|发布时间|成文日期|成文时间|发文日期|发文时间|日期)\s*[:：]\s*")
-_TITLE_FIELD = re.compile(r"^\s*(?:文件名称|标题|原标题)\s*[:：]\s*(?P<v>\S.{2,80}?)\s*$")
+# a 文件名称：/标题： field, its value on the same line or the next
+_TITLE_FIELD = re.compile(r"(?:^|\n)[ \t\u3000•·]*(?:文件名称|标题|原标题)\s*[:：][ \t\u3000]*\n?\s*(?P<v>[^\n]{3,80}?)[ \t\u3000]*(?=\n|$)")
 # what an outlet's name ends with; a body's name ends with an organisational head word
 _OUTLET_END = r"(?:新闻网|网站|网|日报|晚报|报|在线|电视台|广播电视台|新闻社|融媒体中心|新闻中心|客户端)"
 _BODY_END = re.compile(_OUTLET_END + r"$|(?:办公室|委员会|办|局|委|组|部|院|厅|政府|中心|处|科|所|社|党委|党组|会)$")
@@ -51,9 +53,10 @@ _DATELINE = re.compile(r"(?:^|(?<=[\n□■]))[ \t\u3000]*(?P<v>[\u4e00-\u9fff·
 _MASTHEAD = re.compile(r"^[ \t\u3000]*(?P<v>[\u4e00-\u9fff]{2,12}" + _OUTLET_END + r")[ \t\u3000]+(?P<d>\S.{5,24}?)\s*$")
 _CLOSING_OUTLET = re.compile(r"[(（](?:来源[:：]\s*)?(?P<v>[\u4e00-\u9fff]{2,15}" + _OUTLET_END + r")[)）]")
 _SITE_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff”」）)])\s*[-_|｜]\s*(?P<v>[\u4e00-\u9fff]{2,20})$")
-_MEETING = re.compile(r"——\s*(?P<d>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)\s*在[^。\n]{2,40}?"
-                      r"(?:人大常委会|人民代表大会常务委员会)第[一二三四五六七八九十百\d]+次会议上")
-_ANY_MEETING_LINE = re.compile(r"——[^\n。]{0,40}会议上\s*$")
+_MEETING = re.compile(r"(?:——|--|—)\s*(?P<d>[\d年月日\s]{4,18}?)\s*在[^。\n]{1,40}?"
+                      r"(?:人大常委会|人民代表大会常务委员会)[^。\n]{0,16}?会议")
+_ANY_MEETING_LINE = re.compile(r"(?:——|--)[^\n。]{0,40}会议上?\s*$")
+_DATE_ONLY = re.compile(r"[\d年月日\s:：/.\-]+(?:星期[一二三四五六日天])?\s*")
 _YEAR_MONTH = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月")
 _TRAILING_DATE = re.compile(r"\s+(?P<d>(?:19|20)\d{2}[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?)(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 _ISSUER_BEFORE_ABOUT = re.compile(r"^(?P<v>[\u4e00-\u9fff（）()]{3,30}?)关于")
@@ -61,7 +64,8 @@ _HEADING_START = re.compile(r"(?:[一二三四五六七八九十]+、|[（(][一
 _LINE_ORG_TAIL = re.compile(r"(?:委员会|委|党组|党委|政府|局|办|办公室|厅|院|部|中心|组)$")
 # Page chrome: navigation and tool lines that surround a page's text and are never its title.
 _CHROME_WORDS = ("当前位置", "您的位置", "所在位置", "信息索引号", "索引号", "无障碍", "选择语言", "分享到", "返回上一级",
-                 "返回首页", "返回顶部", "打印本页", "关闭窗口", "收藏本页", "浏览量", "阅读次数", "点击数", "访问量")
+                 "返回首页", "返回顶部", "打印本页", "关闭窗口", "收藏本页", "浏览量", "阅读次数", "点击数", "访问量",
+                 "统一刊号", "版权所有", "主办单位", "ICP备", "主动公开", "关怀版")
 _CHROME_LINES = {"字号", "打印", "关闭", "收藏", "返回", "正文", "详细介绍", "详情", "首页", "大", "中", "小",
                  "【大", "【打印】", "【关闭】", "分享", "相关文章", "相關文章", "页"}
 
@@ -99,10 +103,9 @@ def _find_title(doc: Doc) -> Span | None:
     """The first one or two short unpunctuated lines near the top that read as a title (chrome,
     field and date lines skipped), or the value of a 文件名称：/标题： field."""
     text = doc.text
-    for pos, line in list(_lines(text))[:14]:
-        m = _TITLE_FIELD.match(line)
-        if m:
-            return doc.span(pos + m.start("v"), pos + m.end("v"))
+    m = _TITLE_FIELD.search(text, 0, min(len(text), 1500))
+    if m:
+        return doc.span(m.start("v"), m.end("v"))
     lines = list(_lines(text))[:12]
     for i, (pos, line) in enumerate(lines):
         if len(line) > 80 or re.search(r"[。；;]", line):
@@ -211,6 +214,17 @@ def _timestamp_before_source(doc: Doc) -> DateValue | None:
     return None
 
 
+def _bare_date_line(doc: Doc) -> DateValue | None:
+    """A line that is nothing but a date (and a time or weekday) above the body: the page's date."""
+    for pos, line in list(_lines(doc.text))[:12]:
+        if len(line) > 60 or re.search(r"[。；;]", line):
+            return None  # the body has begun
+        ds = find_dates(line, base=pos)
+        if len(ds) == 1 and _DATE_ONLY.fullmatch(line.replace(ds[0].span.text, "")):
+            return ds[0]
+    return None
+
+
 def _masthead(doc: Doc) -> tuple[Span | None, DateValue | None]:
     """A newspaper's masthead line near the top: ``某某日报 2021年04月10日``."""
     for pos, line in list(_lines(doc.text))[:8]:
@@ -235,12 +249,13 @@ _AUDIT = re.compile(r"审计")
 _INSPECT = re.compile(r"巡视|巡察")
 # a report that publishes its own rectification: …整改…情况的通报, 现将…整改…情况予以公布
 _RECT_TITLE = re.compile(r"整改[^。\n]{0,16}(?:通报|报告|公告|公示)")
-_RECT_OWN = re.compile(r"现将[^。]{0,30}整改[^。]{0,20}(?:予以公布|予以公开|公布如下|通报如下|报告如下)|"
+_RECT_OWN = re.compile(r"现将[^。]{0,30}整改[^。]{0,20}(?:予以公布|予以公开|公布如下|通报如下|报告如下|向社会公[开布]|"
+                       r"向党内|公开如下)|"
                        r"整改[^。，,]{0,8}(?:情况)?通报会")
 # news of a round: entry, mobilisation, feedback, a review, the announcement that lists were published
 _NEWS = re.compile(r"向[^。，,；;\n]{1,30}?反馈|反馈了|反馈会|集中反馈|意见反馈|会议反馈|情况反馈|反馈工作|进行了?反馈|"
                    r"作了?反馈|进驻|动员(?:部署)?会|启动|听取[^。；;\n]{0,30}汇报|(?:开始|陆续|集中|向社会)公布")
-_RECT = re.compile(r"整改|督查|回访")
+_RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章")
 
 
 def _lead(text: str, title: Span | None) -> str:
@@ -306,8 +321,8 @@ def classify_genre(text: str, title: Span | None = None) -> str:
         return "other"
     if _RECT_TITLE.search(t) or _RECT_OWN.search(head):
         return "inspection-rectification"
-    if _NEWS.search(t):
-        return "inspection-news"
+    if _NEWS.search(t) or (_INSPECT.search(t) and not _RECT.search(t)):
+        return "inspection-news"  # a headline about an inspection that does not name its rectification
     news, rect = _NEWS.search(lead), _RECT.search(lead)
     if rect and (news is None or rect.start() < news.start()):
         return "inspection-rectification"
@@ -370,7 +385,7 @@ def extract_metadata(doc: Doc) -> None:
         return None
 
     date = _first(sig_date, title_date, lambda: _meeting_date(doc), field_date,
-                  lambda: _timestamp_before_source(doc), mast_date)
+                  lambda: _timestamp_before_source(doc), mast_date, lambda: _bare_date_line(doc))
     genre = classify_genre(text, title)
     jurisdiction = ""
     candidates = [issuer.text] if issuer else []
