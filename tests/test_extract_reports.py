@@ -59,6 +59,8 @@ def test_metadata_title_without_its_site_suffix_trailing_date_or_meeting_line():
     ("某事\n发布时间：2023-03-22 来源：本网\n正文。", None),
     ("某事\n来源：abc123\n正文。", None),
     ("  • 发布机构:\n\n    某区文旅局\n\n  • 成文日期:\n\n    2023-05-04\n正文。", "某区文旅局"),   # value on the next line
+    ("某事\n发布日期：2023年1月5日来源：某某网\n正文。", "某某网"),
+    ("某事\n正文。经核查，线索来源：县纪委。资金来源：县财政局。", None),     # fields of the body, not of the page
     ("某某在线5月8日讯（记者 甲乙）5月7日，记者了解到，巡察组进驻以来……", "某某在线"),
     ("某某网北城6月15日讯(某某日报记者王某)今天下午，召开新闻发布会。", "某某网"),
     ("本报讯 近日，某镇针对审计发现的问题抓好整改。", None),

@@ -39,7 +39,8 @@ _LABEL = r"(?:发布机构|发文机关|发文单位|信息来源|文章来源|�
          r"发文日期|发文时间|日期|时间|作者|编辑|责任编辑|浏览量|浏览次数|阅读次数|点击数|点击率|访问量|字号|字体|" \
          r"公开方式|公开范围|主题分类|所属机构|发文字号|文号|有效性|索引号)"
 _LABEL_RE = re.compile(_LABEL + r"\s*[:：]")
-_FIELD = re.compile(r"(?P<k>发布机构|发文机关|发文单位|信息来源|文章来源|稿件来源|来源|发布单位)\s*[:：]\s*")
+# (a field's own name, not the tail of a word: 线索来源： or 资金来源： in the body is no publisher)
+_FIELD = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[日号]))(?:信息|文章|稿件|新闻)?(?P<k>发布机构|发文机关|发文单位|来源|发布单位)\s*[:：]\s*")
 _PUBDATE = re.compile(r"(?:发布日期|发布时间|成文日期|成文时间|发文日期|发文时间|日期)\s*[:：]\s*")
 # a 文件名称：/标题： field, its value on the same line or the next
 _TITLE_FIELD = re.compile(r"(?:^|\n)[ \t\u3000•·]*(?:文件名称|标题|原标题)\s*[:：][ \t\u3000]*\n?\s*(?P<v>[^\n]{3,80}?)[ \t\u3000]*(?=\n|$)")
@@ -164,7 +165,7 @@ def _field_issuer(doc: Doc) -> Span | None:
     """The value of a 发布机构：/来源： field near the top, cut at the next field on the line; of
     ``来源：人民网-人民日报`` the paper (the site carried it)."""
     text = doc.text
-    for key in (("发布机构", "发文机关", "发文单位", "发布单位"), ("信息来源", "文章来源", "稿件来源", "来源")):
+    for key in (("发布机构", "发文机关", "发文单位", "发布单位"), ("来源",)):
         for m in _FIELD.finditer(text):
             if m.group("k") not in key:
                 continue
