@@ -89,6 +89,8 @@ def test_metadata_masthead_line_gives_paper_and_date():
     ("某事\n5月8日，召开会议。", None),                                          # no year: silence, not a guess
     ("  • 成文日期:\n\n    2023-05-04\n正文。", "2023-05-04"),
     ("关于某区审计查出问题整改情况的报告\n--2021年12月28日在区人大常委会会议\n正文。", "2021-12-28"),
+    ("2018年11月22日在某市十七届人大常委会第十六次会议上\n市审计局局长 某某\n主任、各位副主任：\n正文。", "2018-11-22"),
+    ("某区推进审计整改\n2021年5月20日在区人大常委会第六次会议上，区审计局作了报告。", None),   # a meeting a news item reports
     ("某报社出版\n\n2020年08月04日 星期二\n\n某县深化专项巡察\n\n本报讯 正文。", "2020-08-04"),   # a bare date line above the body
 ])
 def test_metadata_report_date_shapes(text, iso):

@@ -54,8 +54,8 @@ _DATELINE = re.compile(r"(?:^|(?<=[\n□■]))[ \t\u3000]*(?P<v>[\u4e00-\u9fff·
 _MASTHEAD = re.compile(r"^[ \t\u3000]*(?P<v>[\u4e00-\u9fff]{2,12}" + _OUTLET_END + r")[ \t\u3000]+(?P<d>\S.{5,24}?)\s*$")
 _CLOSING_OUTLET = re.compile(r"[(（](?:来源[:：]\s*)?(?P<v>[\u4e00-\u9fff]{2,15}" + _OUTLET_END + r")[)）]")
 _SITE_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff”」）)])\s*[-_|｜]\s*(?P<v>[\u4e00-\u9fff]{2,20})$")
-_MEETING = re.compile(r"(?:——|--|—)\s*(?P<d>[\d年月日\s]{4,18}?)\s*在[^。\n]{1,40}?"
-                      r"(?:人大常委会|人民代表大会常务委员会)[^。\n]{0,16}?会议")
+_MEETING = re.compile(r"(?:——|--|—|^|(?<=\n))[ \t\u3000]*(?P<d>[\d年月日\s]{4,18}?)\s*在[^。\n]{1,40}?"
+                      r"(?:人大常委会|人民代表大会常务委员会)[^。\n]{0,16}?会议上?[ \t\u3000]*(?=\n|$)")
 _ANY_MEETING_LINE = re.compile(r"(?:——|--)[^\n。]{0,40}会议上?\s*$")
 _DATE_ONLY = re.compile(r"[\d年月日\s:：/.\-]+(?:星期[一二三四五六日天])?\s*")
 _YEAR_MONTH = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月")
