@@ -287,3 +287,13 @@ def test_problems_inline_lists_only_where_no_numbered_problems():
 ])
 def test_problems_quoted_in_passing(text, expected):
     assert [t for _, t, _, _ in problems(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("巡察发现的主要问题：（一）议事决策不规范；（二）财务管理不严格。", [("(一)", "议事决策不规范"), ("(二)", "财务管理不严格")]),
+    ("巡察组指出存在的突出问题：\n1.学习贯彻不够深入。\n2.制度执行不到位。\n会议要求抓好整改。",
+     [("1", "学习贯彻不够深入"), ("2", "制度执行不到位")]),
+    ("反馈指出的问题主要有：一、主体责任落实不力；二、监督管理存在漏洞。", [("一", "主体责任落实不力"), ("二", "监督管理存在漏洞")]),
+])
+def test_problems_inline_lists_with_other_markers(text, expected):
+    assert [(o, t) for o, t, _, _ in problems(text)] == expected

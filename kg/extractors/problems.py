@@ -309,27 +309,38 @@ def _labelled_problems(doc: Doc, taken: list[Problem]) -> list[Problem]:
 
 # --- problems named in running text ---------------------------------------------------------------
 
-_ENUM_MARK = re.compile(rf"(?:^|(?<=[。；;：:，,\n]))[ \t\u3000]*(?P<n>[{_CN}]{{1,3}})是(?!否|指|要|非)")
+_AT_CLAUSE = r"(?:^|(?<=[。；;：:，,\n]))[ \t\u3000]*"
+# the markers of an inline list, each with how its ordinal is written (as kg.structure writes it)
+_LIST_MARKS = [
+    (re.compile(_AT_CLAUSE + rf"(?P<n>[{_CN}]{{1,3}})是(?!否|指|要|非)"), "{}"),
+    (re.compile(_AT_CLAUSE + rf"(?P<n>[{_CN}]{{1,3}})、"), "{}"),
+    (re.compile(_AT_CLAUSE + rf"[（(](?P<n>[{_CN}]{{1,3}})[）)]"), "({})"),
+    (re.compile(_AT_CLAUSE + r"(?P<n>\d{1,2})[.、．](?!\d)"), "{}"),
+    (re.compile(_AT_CLAUSE + r"[（(](?P<n>\d{1,2})[）)]"), "({})"),
+]
 _ANNOUNCES = re.compile(r"问题|不足|短板|差距|弱项|薄弱环节|症结|偏差")
 _NOT_PROBLEMS = re.compile(r"措施|举措|建议|要求|做法|经验|任务|打算|意见|工作思路|方法")
 _FRAME_SOLVE = re.compile(r"^(?:着力|重点|切实)?解决(?P<core>.+?)(?:的|等)?问题$")
 _HEAD = re.compile(r"(?P<cat>[^，,。；;：:]{2,16}?)方面\s*[:：]")
 
 
-def _runs(text: str) -> list[list[re.Match]]:
-    """Runs of 一是…二是…三是… markers (each the next number)."""
-    runs, cur = [], []
-    for m in _ENUM_MARK.finditer(text):
-        n = cn_to_int(m.group("n"))
-        if n == 1:
-            if len(cur) >= 2:
-                runs.append(cur)
-            cur = [m]
-        elif cur and n == cn_to_int(cur[-1].group("n")) + 1:
-            cur.append(m)
-    if len(cur) >= 2:
-        runs.append(cur)
-    return runs
+def _runs(text: str) -> list[tuple[list[re.Match], str]]:
+    """Runs of list markers of one kind, each the next number (一是…二是…, （一）…（二）…, 1.…2.…),
+    with the way the kind writes its ordinal."""
+    out = []
+    for pat, form in _LIST_MARKS:
+        cur: list[re.Match] = []
+        for m in pat.finditer(text):
+            n = cn_to_int(m.group("n"))
+            if n == 1:
+                if len(cur) >= 2:
+                    out.append((cur, form))
+                cur = [m]
+            elif cur and n == cn_to_int(cur[-1].group("n")) + 1:
+                cur.append(m)
+        if len(cur) >= 2:
+            out.append((cur, form))
+    return sorted(out, key=lambda r: r[0][0].start())
 
 
 def _lead_in(text: str, pos: int) -> str:
@@ -353,7 +364,7 @@ def _inline_lists(doc: Doc) -> list[Problem]:
     """Problems listed inline: after words that announce problems, or under 方面 heads."""
     text = doc.text
     out = []
-    for run in _runs(text):
+    for run, form in _runs(text):
         ends = [run[i + 1].start() for i in range(len(run) - 1)] + [len(text)]
         heads = [_HEAD.match(text, m.end()) for m in run]
         if all(heads):  # 一是党的建设方面：A；B。二是…
@@ -380,7 +391,7 @@ def _inline_lists(doc: Doc) -> list[Problem]:
             f = _FRAME_SOLVE.match(t.text)
             if f:
                 t = doc.span(s + f.start("core"), s + f.end("core"))
-            found.append(Problem(ordinal=m.group("n"), title=t, span=doc.span(m.start("n"), e)))
+            found.append(Problem(ordinal=form.format(m.group("n")), title=t, span=doc.span(m.start("n"), e)))
         if all(4 <= len(p.title.text) <= 120 and reads_as_shortcoming(p.title.text) for p in found):
             out.extend(found)
     return out
