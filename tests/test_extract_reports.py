@@ -117,6 +117,9 @@ def test_metadata_month_only_date_is_written_as_gyearmonth():
     # rectification: its own report, a supervision or return visit, practice
     ("根据县委部署，县委巡察组对某局开展了巡察，并反馈了意见。现将巡察整改进展情况予以公布。", "inspection-rectification"),
     ("某学院召开巡察整改情况通报会，通报了整改情况。", "inspection-rectification"),
+    ("中共某局党组关于县委第三轮巡察反馈意见落实情况的通报\n根据县委部署，县委巡察组对某局开展了巡察。",
+     "inspection-rectification"),
+    ("根据县委部署，县委巡察组对某局开展了巡察。现将巡察反馈意见落实情况予以公布。", "inspection-rectification"),
     ("“整改以后有没有反弹？”3月2日，县纪委到某镇开展巡察反馈问题整改落实情况回访督查。", "inspection-rectification"),
     ("某区坚持巡察和整改一体推进，建立环环相扣的整改链条。", "inspection-rectification"),
     ("根据区委部署，区委组建4个巡察组开展常规巡察。截至目前，反馈问题已基本整改。现将整改进展情况向社会公开。",

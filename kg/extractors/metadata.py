@@ -249,8 +249,8 @@ _EDU = re.compile(r"教育整顿|查纠整改|顽瘴痼疾")
 _AUDIT = re.compile(r"审计")
 _INSPECT = re.compile(r"巡视|巡察")
 # a report that publishes its own rectification: …整改…情况的通报, 现将…整改…情况予以公布
-_RECT_TITLE = re.compile(r"整改[^。\n]{0,16}(?:通报|报告|公告|公示)")
-_RECT_OWN = re.compile(r"现将[^。]{0,30}整改[^。]{0,20}(?:予以公布|予以公开|公布如下|通报如下|报告如下|向社会公[开布]|"
+_RECT_TITLE = re.compile(r"(?:整改|落实)[^。\n]{0,16}(?:通报|报告|公告|公示)")
+_RECT_OWN = re.compile(r"现将[^。]{0,40}(?:整改|落实)[^。]{0,20}(?:予以公布|予以公开|公布如下|通报如下|报告如下|向社会公[开布]|"
                        r"向党内|公开如下)|"
                        r"整改[^。，,]{0,8}(?:情况)?通报会")
 # news of a round: entry, mobilisation, feedback, a review, the announcement that lists were published
