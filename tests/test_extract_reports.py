@@ -131,6 +131,7 @@ def test_metadata_month_only_date_is_written_as_gyearmonth():
     ("某院召开审计工作会议。", "other"),
     ("某县法院召开政法队伍教育整顿推进会。会议要求配合巡察整改。", "education-rectification"),
     ("某县举办丰收节，要求抓好安全整改。", "other"),
+    ("为推动巡察整改落实，5月6日，市委第一巡察组向某局党组反馈巡察情况。", "inspection-news"),   # a purpose clause
 ])
 def test_metadata_genre_of_the_page(text, genre):
     assert meta(text)["genre"] == genre

@@ -259,6 +259,9 @@ _NEWS = re.compile(r"向[^。，,；;\n]{1,30}?反馈|反馈了|反馈会|集中
 _RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章")
 
 
+_PURPOSE = re.compile(r"(?:本报讯|[^，,。\n]{0,12}讯)?[ \t\u3000]*(?:[(（][^()（）\n]{0,30}[)）])?[ \t\u3000]*为了?[^，,。；;\n]{2,40}[，,]")
+
+
 def _lead(text: str, title: Span | None) -> str:
     """The title and the opening of the body (at least 80 characters, to a sentence end), page chrome,
     field lines and a quotation that opens the text (a speaker's words) left out."""
@@ -280,6 +283,9 @@ def _lead(text: str, title: Span | None) -> str:
             if depth == 0:
                 break
         body = body[i + 1:].lstrip("，,…")
+    purpose = _PURPOSE.match(body)  # 为推动巡察整改落实，…: the aim, not what the text reports
+    if purpose:
+        body = body[purpose.end():]
     stop = re.compile(r"[。！？]").search(body, 80)
     return (title.text if title is not None else "") + "\n" + body[:stop.end() if stop else 250]
 
