@@ -201,6 +201,17 @@ def test_problems_plain_numbered_sentence_answered_by_a_label():
                    ("2", "意识形态工作责任制落实不到位", "党的政治建设", "in_progress")]
 
 
+@pytest.mark.parametrize("heading, category", [
+    ("（一）党的政治建设方面存在的问题", "党的政治建设"),
+    ("（一）关于作风建设方面的突出问题", "作风建设"),
+    ("（一）在“选人用人不够规范”方面", "选人用人不够规范"),
+    ("（一）已整改完成的问题", "已整改完成的问题"),
+])
+def test_problems_category_without_its_frame(heading, category):
+    got = problems(f"{heading}\n1.会议记录不完整。\n整改情况：已补齐。")
+    assert got == [("1", "会议记录不完整", category, "completed" if "已整改" in heading else "unknown")]
+
+
 def test_problems_numbered_steps_with_labels_are_not_problems():
     assert problems("一、整改工作开展情况\n1.制定整改方案。完成情况：已完成。\n2.召开专题会议。整改情况：已召开3次。") == []
 

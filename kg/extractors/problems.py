@@ -43,7 +43,8 @@ _PROBLEM_TITLE = re.compile(r"^关于(?P<body>.+?)(?:的)?(?:问题|方面问题
 _SUB = re.compile(r"^(?:具体问题|问题)\s*[:：]\s*(?P<body>.+?)[。.]?$")
 _QUOTE = re.compile(r"“(?P<q>[^“”]{2,80})”")
 _JOINERS = re.compile(r"^[、,，和及与以及\s]*$")
-_FRAME = re.compile(r"^(?:在)?(?P<core>.+?)(?:等)?方面(?:的)?(?:问题)?$")
+_FRAME = re.compile(r"^(?:关于|在)?(?P<core>.+?)(?:等)?方面(?:存在)?(?:的)?(?:突出|主要)?(?:问题)?$")
+_ASPECT = re.compile(r"方面(?:存在)?(?:的)?(?:突出|主要)?$")
 _CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|逐条逐项|取得阶段性成效")
 _CN = "一二三四五六七八九十"
 
@@ -51,7 +52,7 @@ _CN = "一二三四五六七八九十"
 # 制度尚不完善, 还需更加规范, 违规发放 …).
 DEFICIENCY = re.compile(
     r"不(?:够|足|力|严|实|深|强|高|细|准|全|紧|快|明|清|畅|好|活|显|多|广|宽|简|精|硬|佳|优|当|善|到位|规范|彻底|平衡|"
-    r"充分|健全|完善|扎实|及时|合理|坚决|牢固|突出|系统|全面|主动|积极|一致|科学|严谨|透明|公开|落实|经常|规律)|"
+    r"充分|健全|完善|扎实|及时|合理|坚决|牢固|突出|系统|全面|主动|积极|一致|科学|严谨|透明|公开|落实|经常|规律|完整|齐全|清晰|统一|协调|有效|到底)|"
     r"未(?:能|按|经|形成|建立|落实|完成|有效|及时|严格|全面|认真|纳入|执行|开展|达到|做到)|尚未|没有|缺失|缺位|缺乏|欠缺|"
     r"差距|短板|弱项|弱化|虚化|淡化|泛化|薄弱|滞后|偏差|偏少|偏低|漏洞|隐患|风险|有待|亟待|仍需|还需|尚需|仍要|还要|还应|"
     r"更需|需更|需进一步|要进一步|待加强|待提升|待提高|存在[^，,。；;]{0,12}(?:问题|现象|情况)|违规|违反|违纪|违法|插手|"
@@ -151,7 +152,7 @@ def _category(doc: Doc, sec: Section) -> Span | None:
         if m:  # 反馈问题：落实主体责任不到位
             t = doc.span(t.start + m.start("cat"), t.end)
         m = _FRAME.match(t.text)
-        if m and t.text.endswith(("方面", "方面的问题", "方面问题")):
+        if m and re.search(r"方面(?:存在)?(?:的)?(?:突出|主要)?(?:问题)?$", t.text):
             t = doc.span(t.start + m.start("core"), t.start + m.end("core"))
         if len(t.text) > 2 and t.text[0] == "“" and t.text[-1] == "”" and t.text.count("“") == 1:
             t = doc.span(t.start + 1, t.end - 1)  # 在“…”方面
@@ -182,6 +183,8 @@ def _problem_match(doc: Doc, sec: Section) -> tuple[int, int, bool] | None:
     if _CATEGORY_LABEL.match(t.text) and any(c.style != "enum" for c in sec.children):
         return None  # 反馈问题：CATEGORY over its items
     m = _PROBLEM_TITLE.match(t.text) or _SUB.match(t.text)
+    if m and _ASPECT.search(m.group("body")):
+        return None  # 关于作风建设方面的突出问题: a heading over problems
     if m:
         return t.start + m.start("body"), t.start + m.end("body"), True
     lab = _LABEL_PREFIX.match(t.text)
