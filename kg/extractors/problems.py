@@ -152,7 +152,7 @@ def _category(doc: Doc, sec: Section) -> Span | None:
         if m:  # 反馈问题：落实主体责任不到位
             t = doc.span(t.start + m.start("cat"), t.end)
         m = _FRAME.match(t.text)
-        if m and re.search(r"方面(?:存在)?(?:的)?(?:突出|主要)?(?:问题)?$", t.text):
+        if m:
             t = doc.span(t.start + m.start("core"), t.start + m.end("core"))
         if len(t.text) > 2 and t.text[0] == "“" and t.text[-1] == "”" and t.text.count("“") == 1:
             t = doc.span(t.start + 1, t.end - 1)  # 在“…”方面
@@ -301,9 +301,9 @@ def _labelled_problems(doc: Doc, taken: list[Problem]) -> list[Problem]:
         while t_end > title.start and text[t_end - 1] in "。.；;，,":
             t_end -= 1
         title = doc.span(title.start, t_end)
-        n = m.group("n1") or m.group("n2") or m.group("pre") or m.group("ppre")
-        ordinal = n if not m.group("ppre") or m.group("n1") or m.group("n2") else f"({n})"
-        sec = Section(style="label", rank=9, ordinal=ordinal or "", number=cn_to_int(n or "") or 0,
+        n = m.group("n1") or m.group("n2") or m.group("pre")   # 问题3： / 【问题3】 / 3.【问题】
+        ordinal = n or (f"({m.group('ppre')})" if m.group("ppre") else None)   # (3)【问题】
+        sec = Section(style="label", rank=9, ordinal=ordinal or "", number=cn_to_int(n or m.group("ppre") or "") or 0,
                       marker=doc.span(m.start(), m.end()), title=title, start=m.start(), end=end,
                       parent=enclosing)
         out.extend(_items(doc, sec, [(title.start, title.end)], ordinal, None))
