@@ -64,6 +64,8 @@ def test_metadata_title_without_its_site_suffix_trailing_date_or_meeting_line():
     ("某某在线5月8日讯（记者 甲乙）5月7日，记者了解到，巡察组进驻以来……", "某某在线"),
     ("某某网北城6月15日讯(某某日报记者王某)今天下午，召开新闻发布会。", "某某网"),
     ("本报讯 近日，某镇针对审计发现的问题抓好整改。", None),
+    ("新华社北京7月1日电 某某工作会议召开。", "新华社"),
+    ("巡察组进驻某局开展巡察。\n举报电话：0000-1234567\n通报电子邮箱：x@example.cn", None),
     ("某镇启动巡察工作\n5月14日，召开动员会。巡察组将进驻。(某县政府网)\n页:\n[1]", "某县政府网"),
 ])
 def test_metadata_issuer_from_fields_datelines_and_closing_brackets(text, issuer):
