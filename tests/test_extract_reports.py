@@ -182,6 +182,7 @@ def test_counts_shapes_of_the_genre(text, expected):
     ("主动领办5个重点问题整改任务。"),
     ("向纪委移交问题线索3件，提出意见建议26条。"),
     ("共转办线索5000条，已办结3100条。"),
+    ("督导组已完成8个部门单位的督导工作，已整改3个村的台账。"),
     ("紧盯全面从严治党不力等三大问题。"),
 ])
 def test_counts_not_a_total_of_problems(text):

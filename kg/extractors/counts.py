@@ -29,6 +29,8 @@ U = r"(?:多|余)?\s*[个项条]"          # the unit, after 30多 / 20余
 DONE = r"(?:整改完成|完成整改|整改到位|整改完毕|办结|销号)"
 # a count of problems is never one of clues, suggestions or tasks
 NOT_CLUES = r"(?!线索|整改任务|清单)"
+# 已完成8个部门单位 counts units, not problems: after the unit comes 问题 or no word
+NOT_UNITS = r"(?!(?!问题)[\u4e00-\u9fff])"
 
 # (key, pattern); every pattern has the group "n"
 PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -37,11 +39,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("completed", re.compile(rf"其中{N}{U}(?:问题)?(?:已经?|均已)整改")),
     # 已完成问题整改22个, 完成整改179项 (with or without 已)
     ("completed", re.compile(rf"(?<![应需要将未计划])(?:已经?)?(?:完成|整改完成|整改到位)(?:问题)?整改(?:问题)?{N}{U}")),
-    ("completed", re.compile(rf"已(?:经)?(?:完成|整改完成|整改到位|整改完毕)(?:的问题)?{N}{U}")),
+    ("completed", re.compile(rf"已(?:经)?(?:完成|整改完成|整改到位|整改完毕)(?:的问题)?{N}{U}{NOT_UNITS}")),
     ("completed", re.compile(rf"已(?:经)?办结(?:的)?问题{N}{U}")),
     # 共整改某某问题N个, …，整改问题N个, 已整改N项
     ("completed", re.compile(rf"(?:共|累计|已|(?<=[，,；;：:]))整改[^，,。；;\d]{{0,10}}?问题{N}{U}")),
-    ("completed", re.compile(rf"已(?:经)?整改{N}{U}")),
+    ("completed", re.compile(rf"已(?:经)?整改{N}{U}{NOT_UNITS}")),
     ("in_progress", re.compile(rf"(?:共计?|还有|尚有)?{N}{U}(?:问题)?(?:正在|仍在|尚在)(?:推进)?整改")),
     ("in_progress", re.compile(rf"(?:正在|仍在|尚在)(?:推进)?整改(?:的|中的)?(?:问题)?(?:有)?{N}{U}")),
     # 需持续推进整改8项 / 8项需要持续推进整改
