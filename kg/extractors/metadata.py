@@ -50,8 +50,9 @@ _BODY_END = re.compile(_OUTLET_END + r"$|(?:办公室|委员会|办|局|委|组|
 _OUTLET = re.compile(r"(?P<v>[\u4e00-\u9fff]{2,10}(?:网|报|日报|电视台|新闻社|融媒体中心))(?:讯|记者|消息)")
 # a dateline: 某某日报讯 / 某某在线11月8日讯 / 某某网兰州6月15日讯 / 新华社北京7月1日电
 # (电 only after a date: 举报电话 and 通报电 are no datelines)
-_DATELINE = re.compile(r"(?:^|(?<=[\n□■]))[ \t\u3000]*(?P<v>[\u4e00-\u9fff·]{1,12}?" + _OUTLET_END +
-                       r"|新华社|中新社)(?:[\u4e00-\u9fff]{2,4})?(?:\d{1,2}月\d{1,2}日电|(?:\d{1,2}月\d{1,2}日)?讯)")
+_MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日"
+_DATELINE = re.compile(r"(?:^|(?<=[\n□■]))[ \t\u3000]*[【\[]?(?P<v>[\u4e00-\u9fff·]{1,12}?" + _OUTLET_END +
+                       rf"|新华社|中新社)(?:[\u4e00-\u9fff]{{2,4}}?)?(?:{_MD}(?:电|消息)|(?:{_MD})?讯)")
 _MASTHEAD = re.compile(r"^[ \t\u3000]*(?P<v>[\u4e00-\u9fff]{2,12}" + _OUTLET_END + r")[ \t\u3000]+(?P<d>\S.{5,24}?)\s*$")
 _CLOSING_OUTLET = re.compile(r"[(（](?:来源[:：]\s*)?(?P<v>[\u4e00-\u9fff]{2,15}" + _OUTLET_END + r")[)）]")
 _SITE_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff”」）)])\s*[-_|｜]\s*(?P<v>[\u4e00-\u9fff]{2,20})$")
