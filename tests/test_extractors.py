@@ -100,7 +100,8 @@ def test_extractors_inspection_partial_date_without_year_is_left_out():
     ("细化56项整改措施", "measures", 56),
     ("共新建、修订11项制度机制", "rules", 11),
     ("等长效机制5项", "rules", 5),
-    ("反馈问题二十三个", None, None),
+    ("反馈问题二十三个", "problems", 23),                 # the number after the noun
+    ("向纪委移交问题线索二十三件", None, None),
 ])
 def test_extractors_counts(text, key, value):
     counts = doc_of(text, ["counts"]).facts["counts"]

@@ -152,16 +152,57 @@ def test_pipeline_process_file_is_deterministic(corpus_dir):
     assert a.nquads == b.nquads and a.graph.endswith(a.sha256[:16])
 
 
-def test_pipeline_dev_set_score_stays_above_090(built_corpus, tmp_path):
-    """The dev-set score (the shared scorer, vendored in tests/tools) must not drop below 0.90."""
-    shared = ROOT.parent / "shared" / "tools" / "score.py"
-    scorer = shared if shared.exists() else ROOT / "tests" / "tools" / "score.py"
-    out = tmp_path / "score.json"
-    subprocess.run([sys.executable, str(scorer), "--gold", str(ROOT / "tests" / "gold"), "--kg",
-                    str(built_corpus / "kg.ttl"), "--json", str(out)], check=True, capture_output=True)
-    result = json.loads(out.read_text(encoding="utf-8"))
-    assert result["overall"] >= 0.90, result["mean"]
+SCORER = ROOT / "tests" / "tools" / "score.py"
+
+
+def _score(gold_dir: Path, kg: Path, out: Path) -> dict:
+    """The vendored scorer (tests/tools/score.py) on a built graph, as its JSON report."""
+    subprocess.run([sys.executable, str(SCORER), "--gold", str(gold_dir), "--kg", str(kg), "--json", str(out)],
+                   check=True, capture_output=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_pipeline_five_sample_reports_score_at_least_095(built_corpus, tmp_path):
+    """The five full reports (the only long ones with full problem lists) must not regress."""
+    result = _score(ROOT / "tests" / "gold", built_corpus / "kg.ttl", tmp_path / "score.json")
+    assert result["overall"] >= 0.95, result["mean"]
     assert all(r["evidence"] == 1.0 for r in result["rows"])
+
+
+@pytest.fixture(scope="module")
+def gold_web_score(tmp_path_factory) -> dict:
+    """The 50 real web pages of the genre (tests/gold-web), built as a user would build them, scored."""
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("gold-web")
+    web = ROOT / "tests" / "gold-web"
+    texts = tmp / "texts"
+    texts.mkdir()
+    for p in sorted(web.glob("d*.txt")):
+        shutil.copy(p, texts / p.name)
+    summary = build_corpus([texts], tmp / "out", write_views=False)
+    assert summary.reports_built == 50 and not summary.failures, summary.failures
+    return _score(web, tmp / "out" / "kg.ttl", tmp / "score.json")
+
+
+def test_pipeline_gold_web_report_shapes_hold(gold_web_score):
+    """The report shapes (problems, their categories, stated counts) on unseen pages, and a floor
+    under the whole score that no change may push it below."""
+    mean = gold_web_score["mean"]
+    assert all(r["found"] for r in gold_web_score["rows"])
+    for column in ("problems", "category", "counts", "evidence"):
+        assert mean[column] >= 0.90, (column, mean)
+    assert gold_web_score["overall"] >= 0.75, mean
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 is shared: the header columns (inspection, people, posts, "
+                                       "organisations) come from branch extract-header; remove this mark when it "
+                                       "is merged (strict: a pass fails the suite until then)")
+def test_pipeline_gold_web_scores_at_least_085(gold_web_score):
+    """The CI gate: gold-web overall ≥ 0.85 and no column below 0.75."""
+    mean = gold_web_score["mean"]
+    assert gold_web_score["overall"] >= 0.85, mean
+    assert all(v >= 0.75 for v in mean.values() if v is not None), mean
 
 
 def test_pipeline_cli_build_summary_and_python_m(tmp_path, corpus_dir):
