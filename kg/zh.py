@@ -168,7 +168,21 @@ def _place_levels() -> dict[str, str]:
             if name not in levels or ("prov", "city", "county").index(level) < \
                     ("prov", "city", "county").index(levels[name]):
                 levels[name] = level
+    # an autonomous county or prefecture is usually called by its place and level alone:
+    # 江城哈尼族彝族自治县 → 江城县, 新宾满族自治县 → 新宾县
+    for name, level in list(levels.items()):
+        m = _AUTONOMOUS.match(name)
+        if m and len(m.group("place")) >= 2:
+            levels.setdefault(m.group("place") + m.group("level"), level)
     return levels
+
+
+# the 55 ethnic minorities (a fixed national list), as they appear in autonomous place names
+_ETHNIC = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
+           "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 "
+           "德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺").split()
+_AUTONOMOUS = re.compile(r"^(?P<place>[\u4e00-\u9fff]+?)(?:(?:%s)族?)+自治(?P<level>县|州|旗)$"
+                         % "|".join(sorted(_ETHNIC, key=len, reverse=True)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,8 +207,13 @@ def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
     return levels, re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
 
 
-def _place_at(name: str, pos: int) -> str | None:
-    """The longest gazetteer place that starts at ``name[pos]`` (None when there is none)."""
+def place_at(name: str, pos: int) -> str | None:
+    """The longest gazetteer place that starts at ``name[pos]`` (None when there is none): a
+    look-up in place, without slicing the text.
+
+    >>> place_at("来源：和平区委", 3), place_at("和县财政局", 0), place_at("纳入区委", 2)
+    ('和平区', '和县', None)
+    """
     shortest, openings = _place_openings()
     if name[pos:pos + shortest] not in openings:
         return None
@@ -215,7 +234,7 @@ def place_tokens(name: str) -> list[tuple[str, str]]:
         name = name[2:]
     levels = _place_levels()
     out, pos = [], 0
-    while (place := _place_at(name, pos)) is not None:
+    while (place := place_at(name, pos)) is not None:
         out.append((place, levels[place]))
         pos += len(place)
     return out
