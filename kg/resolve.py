@@ -173,6 +173,11 @@ def resolve(doc: Doc) -> Resolution:
     for role in ("team", "target"):
         if insp.get(role) is not None:
             add_org(insp[role].text, insp[role])
+    tk = res.org(insp["target"].text) if insp.get("target") is not None else None
+    for span in insp.get("target_labels", []):  # …等19个单位: "19个单位" names the same target
+        if tk is not None:
+            res.organisations[tk].add(span.text, span)
+            res.org_of_text.setdefault(span.text, tk)
     # the report answers one inspection: "省委巡视组" without its ordinal is that team
     team = insp.get("team")
     if team is not None:

@@ -3,7 +3,7 @@ rule, on short snippets written for the rule (not cut from the samples or the de
 import pytest
 
 from kg.doc import Doc
-from kg.extractors import run
+from kg.extractors import get, run
 from kg.structure import parse
 from kg.zh import find_dates
 
@@ -121,3 +121,148 @@ def test_organisations_news_outlets_named_as_sources(text, expected):
     from kg.extractors.organisations import find_outlets
 
     assert [m.text for m in find_outlets(text)] == expected
+
+
+# --- the inspection header ------------------------------------------------------------------
+
+def inspection(text, date=None):
+    d = Doc(source="snippet.txt", sha256="cd" * 32, text=text)
+    parse(d)
+    run(d, ["metadata"])
+    if date:
+        from kg.doc import DateValue, Span
+
+        d.facts["meta"]["date"] = DateValue(date, Span(0, 0, ""))
+    get("inspection")(d)
+    return {k: (v.iso if hasattr(v, "iso") else [x.text for x in v] if isinstance(v, list) else v.text)
+            for k, v in d.facts["inspection"].items() if k != "trigger"}
+
+
+def test_inspection_modifier_before_the_kind():
+    i = inspection("2022年3月1日至4月30日，县委第三巡察组对县水务局开展了为期60天的政治巡察。")
+    assert (i["kind"], i["team"], i["target"], i["start"], i["end"]) == \
+        ("巡察", "县委第三巡察组", "县水务局", "2022-03-01", "2022-04-30")
+
+
+def test_inspection_feedback_sentence_alone():
+    i = inspection("2023年1月10日，市委第二巡察组向东岭镇党委反馈了巡察情况。会议要求抓好整改。")
+    assert (i["kind"], i["team"], i["target"], i["feedback"]) == ("巡察", "市委第二巡察组", "东岭镇党委", "2023-01-10")
+    assert "start" not in i
+
+
+def test_inspection_feedback_first_takes_its_year_after_the_inspection():
+    i = inspection("2月20日，县委第一巡察组向县档案馆党组反馈巡察情况。根据县委统一部署，2022年10月10日至"
+                   "12月20日，县委第一巡察组对县档案馆党组开展了巡察。")
+    assert (i["start"], i["end"], i["feedback"]) == ("2022-10-10", "2022-12-20", "2023-02-20")
+
+
+def test_inspection_feedback_meeting_held():
+    i = inspection("2021年5月10日至6月30日，县委第二巡察组对县统计局党组开展了巡察。8月3日，县委第二巡察组"
+                   "巡察县统计局党组情况反馈会在县统计局召开。")
+    assert i["feedback"] == "2021-08-03"
+
+
+def test_inspection_partial_date_needs_a_year_from_the_report():
+    text = "6月5日，区委第一巡察组向东岭镇党委反馈了巡察情况。"
+    assert "feedback" not in inspection(text)                    # no year anywhere: left out
+    assert inspection(text, date="2021-06-08")["feedback"] == "2021-06-05"
+
+
+@pytest.mark.parametrize("team, kind", [
+    ("县委第四联动巡察组", "联动巡察"),
+    ("市委第七提级交叉巡察组", "提级交叉巡察"),
+    ("市委机动巡察一组", "机动巡察"),
+    ("委党组巡察组", "巡察"),
+    ("县委3个巡察组", "巡察"),
+])
+def test_inspection_team_names_with_mode_words(team, kind):
+    i = inspection(f"2022年4月1日至5月20日，{team}对县林业局党组开展了巡察。")
+    assert (i["team"], i["kind"]) == (team, kind)
+
+
+def test_inspection_self_reference_as_target():
+    i = inspection("根据市委统一部署，市委第二巡察组于2021年4月6日至5月30日对我院党组进行了常规巡察。")
+    assert i["target"] == "我院党组"
+
+
+def test_inspection_round_with_a_place_after_the_term():
+    i = inspection("平和县委关于十三届平和县委第二轮巡察整改进展情况的通报\n根据县委部署，县委第一巡察组对县医保局开展了巡察。")
+    assert i["round"] == "十三届平和县委第二轮"
+
+
+@pytest.mark.parametrize("text", [
+    "对九届区委第三批村巡察和十届区委第一轮巡察发现的共性问题通报整改。县委第一巡察组对县医保局开展了巡察。",
+    "会议听取交叉巡察和八届市委第九轮巡察情况汇报。市委第一巡察组对市医保局开展了交叉巡察。",
+])
+def test_inspection_round_of_another_inspection_is_not_taken(text):
+    assert "round" not in inspection(text)
+
+
+def test_inspection_several_targets_and_their_sum():
+    d = doc_of("2022年3月1日至4月15日，县委派出2个巡察组，对县财政局、县教育局、县医保局等3个单位开展了常规巡察。",
+               ["metadata", "inspection", "organisations"])
+    i = d.facts["inspection"]
+    assert i["target"].text == "县财政局、县教育局、县医保局等3个单位" and i["team"].text == "2个巡察组"
+    from kg.resolve import resolve
+
+    labels = resolve(d).organisations[resolve(d).org(i["target"].text)].labels
+    assert "3个单位" in labels
+
+
+def test_inspection_entry_and_the_period_stated_later():
+    i = inspection("2021年5月6日，市委第三巡察组进驻市林业局，开展为期两个月的巡察工作。巡察期间"
+                   "（2021年5月6日至2021年7月5日），设举报电话。")
+    assert (i["team"], i["target"], i["start"], i["end"]) == ("市委第三巡察组", "市林业局", "2021-05-06", "2021-07-05")
+
+
+def test_inspection_month_only_dates():
+    i = inspection("2021年9月至11月，省委第五巡视组对某市开展了巡视，2022年1月反馈了巡视意见。")
+    assert (i["start"], i["end"], i["feedback"]) == ("2021-09", "2021-11", "2022-01")
+
+
+def test_inspection_round_objects_listed():
+    i = inspection("县委第三轮巡察启动。本轮巡察对象包括县自然资源局、县住建局。")
+    assert i["target"] == "县自然资源局、县住建局" and i["round"] == "县委第三轮"
+
+
+def test_inspection_supervision_visit_names_the_rectified_kind_and_no_team():
+    i = inspection("近日，县委巡察办组成督查组，对前三轮巡察的12个党组织的巡察整改工作开展专项督查。2022年5月，"
+                   "县委第一巡察组反馈了巡察意见。")
+    assert (i["kind"], i["target"]) == ("巡察", "12个党组织") and "team" not in i and "feedback" not in i
+
+
+def test_inspection_commissioning_body_is_the_team_only_when_no_team_is_named():
+    i = inspection("学校党委于2021年4月中旬对经济学院开展了巡察工作，学院制定了整改方案。")
+    assert (i["team"], i["target"], i["start"]) == ("学校党委", "经济学院", "2021-04")
+
+
+def test_inspection_kind_from_the_words_where_no_sentence_states_it():
+    assert inspection("某区推进巡察整改。巡察发现的问题立行立改，巡察成果有效运用。")["kind"] == "巡察"
+
+
+# --- audit and education rectification -------------------------------------------------------
+
+def test_audit_object_is_the_target_and_no_team_unless_stated():
+    i = inspection("关于宜昌市2022年度市级预算执行和其他财政收支审计查出问题整改情况的报告\n市政府高度重视审计整改。")
+    assert (i["kind"], i["target"], i["target_labels"]) == \
+        ("审计", "宜昌市2022年度市级预算执行和其他财政收支", ["2022年度市级预算执行和其他财政收支"])
+    assert "team" not in i
+
+
+def test_audit_office_is_the_team_where_it_did_the_audit():
+    i = inspection("审计整改情况报告\n县审计局依法审计了2021年度县级预算执行和其他财政收支情况，审计查出问题已整改。")
+    assert (i["team"], i["target"]) == ("县审计局", "2021年度县级预算执行和其他财政收支")
+
+
+@pytest.mark.parametrize("text, target", [
+    ("全县法院队伍教育整顿推进会召开，会议总结了查纠整改工作。", "全县法院队伍"),
+    ("宁陵县人民法院召开政法队伍教育整顿动员会。", "宁陵县人民法院"),
+    ("在省法院督导组的指导下，宁陵县法院扎实推进教育整顿。", "宁陵县法院"),
+])
+def test_education_target_is_the_force_or_the_court(text, target):
+    assert inspection(text)["target"] == target
+
+
+def test_education_pilot_units_and_their_period():
+    i = inspection("据悉，3个县的政法单位作为试点单位，于今年7月至10月开展试点工作。教育整顿试点启动。", date="2020-07-09")
+    assert (i["target"], i["start"], i["end"]) == ("3个县的政法单位", "2020-07", "2020-10")
