@@ -244,8 +244,8 @@ def test_inspection_kind_from_the_words_where_no_sentence_states_it():
 
 def test_audit_object_is_the_target_and_no_team_unless_stated():
     i = inspection("关于宜昌市2022年度市级预算执行和其他财政收支审计查出问题整改情况的报告\n市政府高度重视审计整改。")
-    assert (i["kind"], i["target"], i["target_labels"]) == \
-        ("审计", "宜昌市2022年度市级预算执行和其他财政收支", ["2022年度市级预算执行和其他财政收支"])
+    assert (i["kind"], i["target"], i["target_alias"]) == \
+        ("审计", "宜昌市2022年度市级预算执行和其他财政收支", "2022年度市级预算执行和其他财政收支")
     assert "team" not in i
 
 
@@ -266,3 +266,64 @@ def test_education_target_is_the_force_or_the_court(text, target):
 def test_education_pilot_units_and_their_period():
     i = inspection("据悉，3个县的政法单位作为试点单位，于今年7月至10月开展试点工作。教育整顿试点启动。", date="2020-07-09")
     assert (i["target"], i["start"], i["end"]) == ("3个县的政法单位", "2020-07", "2020-10")
+
+
+# --- people and their posts -----------------------------------------------------------------
+
+def people(text):
+    d = doc_of(text, ["people"])
+    return [(m.attrs.get("name", m.text), m.attrs.get("post")) for m in d.facts["people"]]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("组长张建华，副组长李卫东出席。", [("张建华", "组长"), ("李卫东", "副组长")]),
+    ("会议由市委书记王志刚主持。", [("王志刚", "市委书记")]),
+    ("区委常委、区纪委书记、区监委主任刘卫国出席。", [("刘卫国", "区委常委、区纪委书记、区监委主任")]),
+    ("院领导周敏、吴强、郑华参加。", [("周敏", "院领导"), ("吴强", "院领导"), ("郑华", "院领导")]),
+    ("巡察组组长陈立新同志宣读反馈意见。", [("陈立新", "巡察组组长")]),
+    ("县审计局局长  黄志明\n主任、各位委员：", [("黄志明", "县审计局局长")]),
+    ("同时，王志刚书记指出，杜明远市长在会上讲话。", [("王志刚", "书记"), ("杜明远", "市长")]),
+    ("校纪委刘晓燕老师出席。", [("刘晓燕", "老师")]),
+    ("“宋国强同志在会上的讲话精神”", [("宋国强", None)]),
+])
+def test_people_post_and_name_in_every_order(text, expected):
+    assert people(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("组长叶青反馈了情况。", ["叶青"]),            # 反馈 follows: two characters
+    ("组长叶青松代表巡察组讲话。", ["叶青松"]),     # 代表 follows: three
+    ("副组长孙强强调，要抓好整改。", ["孙强"]),     # 强调 follows the two
+])
+def test_people_the_following_word_decides_the_length_of_the_name(text, expected):
+    assert [n for n, _ in people(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("（记者许明／通讯员赵亮）", [("许明", "记者"), ("赵亮", "通讯员")]),
+    ("□记者 孟 凡 通讯员 高 远 宋立军", [("孟凡", "记者"), ("高远", "通讯员"), ("宋立军", "通讯员")]),
+    ("（责编：罗晓、邱海）", [("罗晓", "责编"), ("邱海", "责编")]),
+    ("（某市日报全媒体记者 刘畅）", [("刘畅", "某市日报全媒体记者")]),
+    ("会议要求抓好整改。（郑晓峰）\n", [("郑晓峰", None)]),
+    ("会议要求抓好整改。（韩冰 || 责任编辑 苏琪）", [("韩冰", None), ("苏琪", "责任编辑")]),
+])
+def test_people_bylines(text, expected):
+    assert people(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "党委书记抓落实，组长单位牵头。",
+    "一是党的领导方面：学习不够。",
+    "加强干部管理工作。",
+    "学习《书记王某讲话汇编》。",          # a name inside a title is the title's
+    "会议要求（试行）。",
+])
+def test_people_words_that_are_not_names(text):
+    assert people(text) == []
+
+
+def test_people_spaced_name_is_one_person_without_the_space():
+    from kg.resolve import resolve
+
+    d = doc_of("（记者 戴 平）", ["metadata", "people"])
+    assert [e.labels for e in resolve(d).people.values()] == [["戴平"]]

@@ -27,7 +27,7 @@ from collections import Counter
 
 from kg.doc import DateValue, Doc, Span
 from kg.extractors import extractor
-from kg.extractors.organisations import find_organisations
+from kg.extractors.organisations import find_organisations, organisations_of
 from kg.zh import find_dates, place_at, place_prefix
 
 _CN = "[一二三四五六七八九十]"
@@ -86,6 +86,8 @@ _SUMMED = re.compile(rf"等(?P<n>{_N}个[\u4e00-\u9fff（）()、]{{1,16}})$")
 # 以下简称 after a full name is no part of it
 _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)")
 _SENTENCE_END = re.compile(r"[。！？；;\n]")
+_ABOUT_INSPECTION = re.compile(r"巡|反馈|进驻|督|整改")  # a sentence without these states nothing here
+_TEAM_NAME = re.compile(r"(?:巡视|巡察)" + _CN + "?组$")
 
 # Audit rectification: the audited object, and the office where the text says it did the audit.
 _AUDIT_OBJECT = re.compile(
@@ -126,11 +128,10 @@ def _sentences(text: str, end: int):
 
 def _teams(doc: Doc, s: int, e: int, orgs: list) -> list[Span]:
     """The inspection teams named in ``text[s:e]``: the team grammar (省委11个巡视组, 市委第一、第二
-    巡察组, 县委上下联动巡察组) and organisation names that end in a team (扶贫领域专项巡察组)."""
+    巡察组, 县委上下联动巡察组) and the organisation names ``orgs`` that end in a team (扶贫领域专项巡察组)."""
     text = doc.text
     found = [(m.start(), m.end()) for m in TEAM.finditer(text, s, e)]
-    found += [(o.span.start, o.span.end) for o in orgs
-              if s <= o.span.start and o.span.end <= e and re.search(r"(?:巡视|巡察)" + _CN + "?组$", o.text)]
+    found += [(o.span.start, o.span.end) for o in orgs if s <= o.span.start and o.span.end <= e]
     out: list[Span] = []
     for a, b in sorted(found, key=lambda t: (t[0], -t[1])):
         if out and a < out[-1].end:
@@ -155,12 +156,10 @@ def _target(doc: Doc, s: int, e: int) -> Span | None:
     return span if len(span.text) >= 2 else None
 
 
-def _summed(doc: Doc, target: Span) -> list[Span]:
-    """The summing phrase of a listed target (…等19个单位 → 19个单位), another label of it."""
+def _summed(doc: Doc, target: Span) -> Span | None:
+    """The summing phrase of a listed target (…等19个单位 → 19个单位), another name of it."""
     m = _SUMMED.search(target.text)
-    if not m:
-        return []
-    return [doc.span(target.start + m.start("n"), target.start + m.end("n"))]
+    return doc.span(target.start + m.start("n"), target.start + m.end("n")) if m else None
 
 
 def _kind_from_team(doc: Doc, team: Span) -> Span | None:
@@ -223,40 +222,44 @@ def extract_inspection(doc: Doc) -> None:
         out = _education(doc)
     else:
         out = _inspection(doc)
-    doc.facts["inspection"] = {k: v for k, v in out.items() if v is not None and v != []}
+    doc.facts["inspection"] = {k: v for k, v in out.items() if v is not None}
 
 
 def _inspection(doc: Doc) -> dict:
     text = doc.text
     head_end = min(len(text), 2500)
-    orgs = find_organisations(text, 0, head_end)
+    orgs = [o for o in organisations_of(text) if o.span.end <= head_end]
+    team_orgs = [o for o in orgs if _TEAM_NAME.search(o.text)]
+    party_orgs = [o for o in orgs if o.text.endswith(("党委", "党组"))]
     year = _report_year(doc)
     out: dict = {}
-    first: dict[str, int] = {}  # where each fact was read, to keep the first statement
 
-    def put(key, value, at):
-        if value is not None and key not in out:
-            out[key] = value
-            first[key] = at
+    def put(key, value):
+        """Keep the first statement of each fact; ``value`` is worked out only when it is needed."""
+        if key not in out:
+            value = value() if callable(value) else value
+            if value is not None:
+                out[key] = value
 
     header = None
     feedback_at: list[tuple[int, int]] = []  # (from, to) where a feedback sentence gives its date
     subjects = []  # bodies that did the inspecting themselves (学校党委于…对…开展了巡察)
     supervision = False
     for s, e in _sentences(text, head_end):
-        teams = _teams(doc, s, e, orgs)
+        if not _ABOUT_INSPECTION.search(text, s, e):
+            continue
+        teams = _teams(doc, s, e, team_orgs)
         h = _HEADER.search(text, s, e)
         if h and _base(h.group("kind")) in ("巡视", "巡察", "督导"):
             if header is None:
                 header = h
-            t = _target(doc, h.start("target"), h.end("target"))
             before = [t_ for t_ in teams if t_.end <= h.start()]
-            put("team", before[-1] if before else None, s)
-            put("target", t, h.start("target"))
-            put("kind", doc.span(h.start("kind"), h.end("kind")), h.start("kind"))
+            put("team", before[-1] if before else None)
+            put("target", lambda: _target(doc, h.start("target"), h.end("target")))
+            put("kind", doc.span(h.start("kind"), h.end("kind")))
             if not before:
-                subj = [o for o in orgs if s <= o.span.start and o.span.end <= h.start()
-                        and re.search(r"党委|党组", o.text[-2:]) and not text[o.span.start - 2:o.span.start] == "根据"]
+                subj = [o for o in party_orgs if s <= o.span.start and o.span.end <= h.start()
+                        and not text[o.span.start - 2:o.span.start] == "根据"]
                 if subj and re.match(r"\s*(?:于|在|从|自|[，,])", text[subj[-1].span.end:h.start()]) is not None:
                     subjects.append(subj[-1].span)
             if "start" not in out:
@@ -275,18 +278,18 @@ def _inspection(doc: Doc) -> dict:
             supervision = True
             tgt = sv.group("target")
             cut = tgt.rfind("的")
-            put("target", _target(doc, sv.start("target") + cut + 1, sv.end("target")), sv.start("target"))
-            put("kind", doc.span(sv.start("kind"), sv.end("kind")), sv.start("kind"))
+            put("target", lambda: _target(doc, sv.start("target") + cut + 1, sv.end("target")))
+            put("kind", doc.span(sv.start("kind"), sv.end("kind")))
             continue
         ch = _CHECKED.search(text, s, e) if supervision and "target" not in out else None
         if ch:
             body = find_organisations(text, ch.start("rest"), ch.end("rest"))
             if body and body[0].span.start == ch.start("rest"):
-                put("target", body[0].span, ch.start("rest"))
+                put("target", body[0].span)
         v = _VISIT.search(text, s, e) if about_a_visit else None
         if v:
             supervision = True
-            put("kind", doc.span(v.start("kind"), v.end("kind")), v.start("kind"))
+            put("kind", doc.span(v.start("kind"), v.end("kind")))
             continue
         event = _FEEDBACK_EVENT.search(text, s, e)
         meeting = _FEEDBACK_MEETING.search(text, s, e)
@@ -298,37 +301,37 @@ def _inspection(doc: Doc) -> dict:
         objects = _OBJECTS.search(text, s, e)
         if to or of or event or meeting:
             at = (to or of or event or meeting).start()
-            put("team", next((t_ for t_ in teams if t_.end <= at), None), s)
+            put("team", next((t_ for t_ in teams if t_.end <= at), None))
             kw = _FEEDBACK_KIND.search(text, s, e)
             if kw:
-                put("kind", doc.span(kw.start(), kw.end()), kw.start())
+                put("kind", doc.span(kw.start(), kw.end()))
             if to:
-                put("target", _target(doc, to.start("target"), to.end("target")), to.start("target"))
+                put("target", lambda: _target(doc, to.start("target"), to.end("target")))
             elif of:
-                put("target", _target(doc, of.start("target"), of.end("target")), of.start("target"))
+                put("target", lambda: _target(doc, of.start("target"), of.end("target")))
             if meeting:
                 mt = _MEETING_TARGET.search(text, s, e)
                 if mt:
-                    put("target", _target(doc, mt.start("target"), mt.end("target")), mt.start("target"))
+                    put("target", lambda: _target(doc, mt.start("target"), mt.end("target")))
             feedback_at.append((s, at))
             if teams or to or of:
                 continue
         if entry and any(t_.end <= entry.start() for t_ in teams):
-            put("team", [t_ for t_ in teams if t_.end <= entry.start()][-1], s)
+            put("team", [t_ for t_ in teams if t_.end <= entry.start()][-1])
             # (进驻一个多月以来 names no target: it must read as a body or a place)
             if find_organisations(text, entry.start("target"), entry.end("target")) \
                     or place_at(text, entry.start("target")):
-                put("target", _target(doc, entry.start("target"), entry.end("target")), entry.start("target"))
+                put("target", lambda: _target(doc, entry.start("target"), entry.end("target")))
                 if "start" not in out:
                     ds = _dates(doc, s, entry.start(), year)
                     if ds:
                         out["start"] = ds[0]
                 continue
         if objects:
-            put("target", _target(doc, objects.start("target"), objects.end("target")), objects.start("target"))
+            put("target", lambda: _target(doc, objects.start("target"), objects.end("target")))
         if teams and (_FEEDBACK_CONTEXT.search(text, s, e) or
                       re.search(r"(?:开展|进行|进驻)[^。；;]{0,8}?(?:巡视|巡察)", text[s:e])):
-            put("team", teams[0], s)
+            put("team", teams[0])
     if supervision:  # a supervision visit names the inspection rectified, not its team or dates
         out.pop("team", None)
         out.pop("start", None)
@@ -365,7 +368,7 @@ def _inspection(doc: Doc) -> dict:
     if out.get("kind") is not None and "team" in out and _base(out["kind"].text) == out["kind"].text:
         out["kind"] = _kind_from_team(doc, out["team"]) or out["kind"]
     if "target" in out:
-        out["target_labels"] = _summed(doc, out["target"])
+        out["target_alias"] = _summed(doc, out["target"])
     out["trigger"] = doc.span(header.start(), header.end()) if header is not None else None
     return out
 
@@ -404,7 +407,7 @@ def _audit(doc: Doc) -> dict:
         else:
             out["target"] = doc.span(place if place is not None else s, e)
             if place is not None:
-                out["target_labels"] = [doc.span(s, e)]
+                out["target_alias"] = doc.span(s, e)
     if "kind" not in out:
         k = re.search(r"(?:绩效|经济责任|专项)?审计", text[:head_end])
         if k:

@@ -13,6 +13,7 @@ verb before it. Every surface form is kept; :mod:`kg.resolve` later joins aliase
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from kg.doc import Doc, Mention
@@ -348,6 +349,21 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
     return split
 
 
+@functools.lru_cache(maxsize=2)
+def _all_organisations(text: str) -> tuple[Mention, ...]:
+    return tuple(find_organisations(text))
+
+
+def organisations_of(text: str) -> list[Mention]:
+    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
+    and the organisations extractors both read it); each call gets its own Mention objects.
+
+    >>> [m.text for m in organisations_of("县委巡察办牵头。")]
+    ['县委巡察办']
+    """
+    return [Mention(m.kind, m.span, dict(m.attrs)) for m in _all_organisations(text)]
+
+
 class _Intervals:
     """Sorted, non-overlapping intervals with a fast "is [s, e) inside one of them?".
 
@@ -442,7 +458,7 @@ def extract_organisations(doc: Doc) -> None:
 
     inside = _Intervals((s, e) for s, e, depth in find_titles(text) if depth == 0)
     # names inside a document title (《中共中央政治局…细则》) are part of the title, not mentions
-    mentions = [m for m in find_organisations(text) if not inside.covers(m.span.start, m.span.end)]
+    mentions = [m for m in organisations_of(text) if not inside.covers(m.span.start, m.span.end)]
     outlets = find_outlets(text)
     if outlets:  # an outlet's name holds a body's name (某县政府网): the outlet is the mention
         cover = _Intervals((o.span.start, o.span.end) for o in outlets)
