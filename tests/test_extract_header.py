@@ -93,6 +93,7 @@ def orgs(text):
     # generic classes and counts are not bodies; a level's teams after a count are
     ("各县区法院党组要重视，所辖5个社区党委、部分党支部、村党总支参加。", []),
     ("5个省委巡视组进驻，3个部门党组接受巡视。", ["省委巡视组"]),
+    ("12个省直单位党组和县直部门参加。", []),
     ("两级教育整顿办主任参会。", []),
     # 省市委 names two bodies; ordinals coordinated before one head are written as one name
     ("贯彻省市委部署。", ["省委", "市委"]),
@@ -327,3 +328,14 @@ def test_people_spaced_name_is_one_person_without_the_space():
 
     d = doc_of("（记者 戴 平）", ["metadata", "people"])
     assert [e.labels for e in resolve(d).people.values()] == [["戴平"]]
+
+
+def test_inspection_a_class_of_targets_gives_way_to_the_named_ones():
+    i = inspection("近日，省委巡视组向被巡视党组织反馈巡视情况。2022年3月至5月，省委5个巡视组对省林业局、"
+                   "省水利厅等12个省直单位党组进行了常规巡视。")
+    assert i["target"] == "省林业局、省水利厅等12个省直单位党组" and i["target_alias"] == "12个省直单位党组"
+
+
+def test_inspection_target_without_its_people():
+    i = inspection("各巡视组分别向被巡视党组织主要负责人和领导班子反馈了巡视情况。")
+    assert i["target"] == "被巡视党组织"

@@ -85,6 +85,7 @@ _TOPIC = re.compile(r"落实|贯彻|执行|推进|开展|履行|就")
 _SUMMED = re.compile(rf"等(?P<n>{_N}个[\u4e00-\u9fff（）()、]{{1,16}})$")
 # 以下简称 after a full name is no part of it
 _ABBREV = re.compile(r"[（(](?:以下简称|下称|简称)")
+_PEOPLE_OF = re.compile(r"的?(?:主要负责人|领导班子|班子成员|负责同志|一把手)")
 _SENTENCE_END = re.compile(r"[。！？；;\n]")
 _ABOUT_INSPECTION = re.compile(r"巡|反馈|进驻|督|整改")  # a sentence without these states nothing here
 _TEAM_NAME = re.compile(r"(?:巡视|巡察)" + _CN + "?组$")
@@ -144,9 +145,10 @@ def _teams(doc: Doc, s: int, e: int, orgs: list) -> list[Span]:
 
 
 def _target(doc: Doc, s: int, e: int) -> Span | None:
-    """A target as written, without a 以下简称 after it or the task it ran on into."""
+    """A target as written, without a 以下简称 after it, its people (…主要负责人和领导班子) or the task
+    it ran on into."""
     text = doc.text
-    cut = _ABBREV.search(text, s, e)
+    cut = _ABBREV.search(text, s, e) or _PEOPLE_OF.search(text, s, e)
     if cut:
         e = cut.start()
     orgs = find_organisations(text, s, e)
@@ -305,7 +307,7 @@ def _inspection(doc: Doc) -> dict:
             kw = _FEEDBACK_KIND.search(text, s, e)
             if kw:
                 put("kind", doc.span(kw.start(), kw.end()))
-            if to:
+            if to and not _CLASS_TARGET.fullmatch(_PEOPLE_OF.split(to.group("target"))[0]):  # (被巡视党组织: below)
                 put("target", lambda: _target(doc, to.start("target"), to.end("target")))
             elif of:
                 put("target", lambda: _target(doc, of.start("target"), of.end("target")))

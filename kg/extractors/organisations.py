@@ -131,6 +131,7 @@ _GENERIC_BEFORE = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|
                              r"被审计)$")
 _COUNT_BEFORE = re.compile(r"(?:\d+|[一二两三四五六七八九十百几多]+)(?:个|家|所)$")
 _GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|"
+                           r"[省市县区]直|"
                            r"村|社区|被巡察|被巡视|被审计)(?=[\u4e00-\u9fff（(])")
 # a 届次 before a place or a level is not part of the name: 十五届某镇党委 names 某镇党委
 _TERM = re.compile(r"第?[一二三四五六七八九十]+届")
