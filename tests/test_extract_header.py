@@ -95,6 +95,9 @@ def orgs(text):
     ("5个省委巡视组进驻，3个部门党组接受巡视。", ["省委巡视组"]),
     ("12个省直单位党组和县直部门参加。", []),
     ("两级教育整顿办主任参会。", []),
+    ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count
+    ("集团所属物流公司党支部、下属贸易公司党总支参加。", ["物流公司党支部", "贸易公司党总支"]),
+    ("东城法院召开会议，各级法院、基层法院、全省法院队伍参加。", ["东城法院"]),
     # 省市委 names two bodies; ordinals coordinated before one head are written as one name
     ("贯彻省市委部署。", ["省委", "市委"]),
     ("县委第三、第四巡察组分别进驻。", ["县委第三、第四巡察组"]),
@@ -295,6 +298,7 @@ def test_people_post_and_name_in_every_order(text, expected):
     ("组长叶青反馈了情况。", ["叶青"]),            # 反馈 follows: two characters
     ("组长叶青松代表巡察组讲话。", ["叶青松"]),     # 代表 follows: three
     ("副组长孙强强调，要抓好整改。", ["孙强"]),     # 强调 follows the two
+    ("专职委员林峰结合工作实际作部署。", ["林峰"]),
 ])
 def test_people_the_following_word_decides_the_length_of_the_name(text, expected):
     assert [n for n, _ in people(text)] == expected
@@ -307,6 +311,8 @@ def test_people_the_following_word_decides_the_length_of_the_name(text, expected
     ("（某市日报全媒体记者 刘畅）", [("刘畅", "某市日报全媒体记者")]),
     ("会议要求抓好整改。（郑晓峰）\n", [("郑晓峰", None)]),
     ("会议要求抓好整改。（韩冰 || 责任编辑 苏琪）", [("韩冰", None), ("苏琪", "责任编辑")]),
+    ("会议要求抓好整改。（韩冰 周敏 王立新）", [("韩冰", None), ("周敏", None), ("王立新", None)]),
+    ("会议要求抓好整改（试行）。", []),
 ])
 def test_people_bylines(text, expected):
     assert people(text) == expected

@@ -101,7 +101,7 @@ _AUDIT_TEAM = re.compile(
 # Education rectification: the force (全市政法队伍) or the court or procuratorate it concerns.
 _FORCE = re.compile(r"(?P<target>全[省市区县州][\u4e00-\u9fff]{0,6}?队伍)(?=教育整顿)")
 _COURT = re.compile(r"(?:人民法院|人民检察院|法院|检察院|中院)")
-_SUPERVISORS = re.compile(r"督导组|指导组|上级|各级|领导小组|办公室")
+_SUPERVISORS = re.compile(r"督导组|指导组|上级|各级|领导小组|办公室|驻|纪检监察组")
 _PILOT = re.compile(r"(?P<target>[^，,。；;]{2,60}?)作为试点(?:单位|地区)?[，,]?(?:于(?P<when>[^，,。；;]{2,20}?))?开展试点")
 _EDU_START = re.compile(r"(?:自|从)(?P<date>[^，,。；;]{3,14}?)[\u4e00-\u9fff]{0,12}?教育整顿(?:启动|开展|开始)")
 

@@ -53,16 +53,19 @@ _POST_STOP = re.compile(r"(?:由|以|经|请|把|被|和|与|及|将|在|向|了
 # Short posts said after the name: 王某书记, 李某市长, 某某老师
 # Short posts said after the name: 王某书记, 李某市长, 某某老师
 _NAME_POST_OPENING = re.compile(r"书记|市长|省长|县长|区长|镇长|乡长|主任|部长|局长|院长|校长|主席|老师|教授|厅长|处长|检察长")
+_LONGER_WORD = re.compile(r"员|委|会|室|办|处|组|制|信箱|热线|杯|奖|助理|江|河|山")
 # The words that follow a name (what a person does next): they end a name of two or three characters.
 _FOLLOW = re.compile(r"[\s，,、。；;：:)）(（“”\"'‘’·|/／]|$|同志|主持|出席|参加|传达|宣读|宣讲|反馈|指出|强调|表示|讲话|"
                      r"代表|一行|带队|介绍|通报|陪同|分别|提出|要求|报告|汇报|致辞|总结|部署|宣布|肯定|希望|认为|带领|"
                      r"听取|就|作|向|在|对|为|等|和|与|及|也|到|于|以|的|率|任|兼|说|称|先后|首先|还|又|再|则|已|即|"
-                     r"充分|深入|专题|率先|亲自|现场|详细|重点|逐|书记|市长|省长|县长|区长|主任|老师")
+                     r"充分|深入|专题|率先|亲自|现场|详细|重点|逐|书记|市长|省长|县长|区长|主任|老师|结合|围绕|根据|"
+                     r"按照|针对|对照|带头|牵头|负责|组织|安排|布置|解读|领学|来到|赴|前往|一同|一起|首先|随后|"
+                     r"最后|同时|认真|全面|系统|深刻|简要|具体|从|将|把|给|以|用|通过")
 _BYLINE_POSTS = "责任编辑|责编|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿|整理"
 _BYLINE = re.compile(rf"(?:^|(?<=[\s(（:：□|/／]))(?P<post>{_BYLINE_POSTS})\s*[:：]?\s*"
                      rf"(?P<names>(?:(?!{_BYLINE_POSTS})[\u4e00-\u9fff]{{1,3}}(?:[\s、,，]+|(?=[)）|/／\n]|$))){{1,6}})", re.M)
 _BYLINE_POST = re.compile(_BYLINE_POSTS)  # where a byline starts
-_BRACKETED = re.compile(r"[(（]\s*(?P<name>[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2})\s*(?:[)）]|\|)")
+_BRACKETED = re.compile(r"[(（]\s*(?P<names>[\u4e00-\u9fff](?:\s{0,2}[\u4e00-\u9fff]){1,14})\s*(?:[)）]|\|)")
 _EXEMPLAR_END = "等(?:英模|先进|典型|同志|优秀)"
 _EXEMPLAR = re.compile(rf"(?:开展|组织|学习|宣传|评选|表彰|推出)?(?P<name>{_NAME}){_EXEMPLAR_END}")
 _EXEMPLAR_ENDING = re.compile(_EXEMPLAR_END)  # what every exemplar ends with
@@ -192,7 +195,7 @@ def extract_people(doc: Doc) -> None:
             before = text[s - 1:s] if s > 0 else ""
             if before and "\u4e00" <= before <= "\u9fff" and before not in "的及和与对向在将由是为委局院部办组厅处":
                 continue
-            if _FOLLOW.match(text, k.end()) or text.startswith(("指出", "主持", "在", "对", "出席"), k.end()):
+            if not _LONGER_WORD.match(text, k.end()):  # (书记员, 主任委员, 院长信箱 are other words)
                 add(s, k.start(), k.group(), Span(k.start(), k.end(), k.group()))
                 break
     # 某某同志 with no post before it
@@ -210,11 +213,15 @@ def extract_people(doc: Doc) -> None:
         for a, b in _spaced_names(m.group("names")):
             add(base + a, base + b, post, Span(m.start("post"), m.end("post"), post))
     # a bracketed name that ends an item: （王某）, （张某 || 责任编辑 李某）
-    for m in _BRACKETED.finditer(text):
-        close = text.find(")", m.end("name")) if "(" in m.group() else text.find("）", m.end("name"))
+    for m in _BRACKETED.finditer(text):  # （王某）, （张某 李某某 赵某）
+        close = text.find(")", m.end("names")) if "(" in m.group() else text.find("）", m.end("names"))
         rest = text[close + 1:close + 40] if close >= 0 else ""
-        if close >= 0 and re.match(r"\s*(?:$|\n|页|>>|\[|分享)", rest):
-            add(m.start("name"), m.end("name"))
+        if close < 0 or not re.match(r"\s*(?:$|\n|页|>>|\[|分享)", rest):
+            continue
+        names = _spaced_names(m.group("names"))
+        if all(plausible_name(re.sub(r"\s+", "", m.group("names")[a:b])) for a, b in names):
+            for a, b in names:
+                add(m.start("names") + a, m.start("names") + b)
     if _EXEMPLAR_ENDING.search(text):  # a text with no 等英模 / 等先进 … has no exemplar (most have none)
         for m in _EXEMPLAR.finditer(text):
             e = m.end("name")
