@@ -345,3 +345,15 @@ def test_inspection_a_class_of_targets_gives_way_to_the_named_ones():
 def test_inspection_target_without_its_people():
     i = inspection("各巡视组分别向被巡视党组织主要负责人和领导班子反馈了巡视情况。")
     assert i["target"] == "被巡视党组织"
+
+
+def test_organisations_yu_joins_two_fields_of_one_body():
+    assert orgs("政治与国际关系学院党委书记出席。") == ["政治与国际关系学院党委"]
+
+
+def test_organisations_venues_are_not_bodies():
+    assert orgs("在县政务会议中心、二楼报告厅召开。") == []
+
+
+def test_people_review_bylines():
+    assert people("（撰稿：办公室 一审：韩冬 二审：林海）") == [("韩冬", "一审"), ("林海", "二审")]

@@ -119,7 +119,7 @@ _VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v 
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
     r"科|处|所|站|馆|中心|组|小组|支部|党支部|党组|党委|政府|专班|学院|大学|总支|工委|学会|协会|公司|集团|银行|"
-    r"[^\u4e00-\u9fff].*|.*(?:(?<!联席)会议|工作会|推进会|部署会|座谈会|培训班)|[省市区县][（(][市区县][）)].*|"
+    r"[^\u4e00-\u9fff].*|.*(?:(?<!联席)会议|工作会|推进会|部署会|座谈会|培训班|会议中心|会议室|报告厅)|[省市区县][（(][市区县][）)].*|"
     r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县|"
     r"监委|人大|政协|法院|检察院|联席会议|(?:理论)?(?:学习)?中心组|[子分]公司|督查组|审计组|调研组|检查组|两委|党工委|"
     r"(?:纪委|党委)常委会|"
@@ -169,10 +169,10 @@ def _window_start(text: str, end: int, head_start: int) -> int:
             quotes -= 1
         elif ch in "（(）)·•":
             pass
-        elif ch == "和" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1) \
+        elif ch in "和与" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1) \
                 and text[i:i + 1] not in _LEVEL_CHARS and not _LEVEL.match(text, i) \
                 and place_at(text, i) is None and not _FIELD_BODY_AT.match(text, i):
-            pass  # 信息化和网格管理指导科: 和 joins two fields of one body (not 方针和省委, 情况和市政府)
+            pass  # 信息化和网格管理指导科: 和/与 join two fields of one body (not 方针和省委, 情况和市政府)
         elif ch == "未" and text[i:i + 1] == "来":
             pass  # 未来 is a word, not a negation
         elif ch in _BODY_STOP and (text[i - 2:i] in _PASS_WORDS or text[i - 1:i + 1] in _PASS_WORDS):
