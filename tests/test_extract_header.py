@@ -95,6 +95,7 @@ def orgs(text):
     ("5个省委巡视组进驻，3个部门党组接受巡视。", ["省委巡视组"]),
     ("12个省直单位党组和县直部门参加。", []),
     ("两级教育整顿办主任参会。", []),
+    ("成立整改工作组，聘请会计事务所。", []),                            # kinds of body, not bodies
     ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count
     ("集团所属物流公司党支部、下属贸易公司党总支参加。", ["物流公司党支部", "贸易公司党总支"]),
     ("东城法院召开会议，各级法院、基层法院、全省法院队伍参加。", ["东城法院"]),
@@ -352,7 +353,7 @@ def test_organisations_yu_joins_two_fields_of_one_body():
 
 
 def test_organisations_venues_are_not_bodies():
-    assert orgs("在县政务会议中心、二楼报告厅召开。") == []
+    assert orgs("在二楼会议室、二楼报告厅召开，各镇党(工)委书记参加。") == []
 
 
 def test_people_review_bylines():

@@ -449,7 +449,7 @@ def _education(doc: Doc) -> dict:
     k = text.find("教育整顿")
     if k >= 0:
         out["kind"] = doc.span(k, k + 4)
-    force = _FORCE.search(text, 0, head_end)
+    force = _FORCE.search(text, 0, min(len(text), 400))  # (in the opening: later ones are mentions)
     if force:
         out["target"] = doc.span(force.start("target"), force.end("target"))
     else:
