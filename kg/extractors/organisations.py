@@ -139,6 +139,7 @@ _TERM = re.compile(r"第?[一二三四五六七八九十]+届")
 _ROUND_AFTER = re.compile(r"第[一二三四五六七八九十]+[轮批]|首[轮批]")
 _LEVEL_CHARS = "省市区县镇乡校州"
 _OPENING_LEVELS = "省市校"  # a bare level that opens a name inside a window (towns and villages end names)
+_OPENING_LEVEL_RE = re.compile(f"[{_OPENING_LEVELS}]")
 # a bare level inside a window opens the name unless it ends a word (城市, 社区, 学校 …)
 _LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该市 各市 我市 省市 地市 县市 闹市 城镇 乡镇 集镇 村镇 "
                    "重镇 全镇 各镇 本镇 我镇 该镇 社区 园区 辖区 城区 景区 小区 片区 新区 矿区 山区 老区 全区 本区 各区 "
@@ -211,9 +212,9 @@ def _free_level(text: str, w: int, head_start: int) -> int | None:
     """A bare level word (市, 省, 校) inside the window that opens a name because a verb runs into it
     (落实市人大常委会, 列席市政协党组): not one that ends a word (城市, 学校) or is a level of its
     own (市委, 市级)."""
-    for i in range(w + 1, head_start + 1):
-        if text[i] in _OPENING_LEVELS and text[i - 1:i + 1] not in _LEVEL_WORDS \
-                and text[i + 1:i + 2] not in ("级", "属", "内", "外", "场", "委") \
+    for m in _OPENING_LEVEL_RE.finditer(text, w + 1, head_start + 1):
+        i = m.start()
+        if text[i - 1:i + 1] not in _LEVEL_WORDS and text[i + 1:i + 2] not in ("级", "属", "内", "外", "场", "委") \
                 and _VERB_BEFORE.search(text, w, i):
             return i
     return None
