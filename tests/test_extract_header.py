@@ -82,6 +82,7 @@ def orgs(text):
     ("巡察县水利局党组期间", ["县水利局党组"]),                 # 巡察 before the body it inspects
     ("区委巡察工作领导小组听取汇报。", ["区委巡察工作领导小组"]),  # … and inside a name
     ("组长代表县委第二巡察组讲话。", ["县委第二巡察组"]),
+    ("领导小组副组长王某宣布本轮巡视组组长任职决定。", []),
     ("严格落实市人大常委会审议意见。", ["市人大常委会"]),
     # 和, 份, 审批 inside a real name do not cut it; 和 before a level does
     ("区行政审批和政务信息管理局负责。", ["区行政审批和政务信息管理局"]),
@@ -358,3 +359,9 @@ def test_organisations_venues_are_not_bodies():
 
 def test_people_review_bylines():
     assert people("（撰稿：办公室 一审：韩冬 二审：林海）") == [("韩冬", "一审"), ("林海", "二审")]
+
+
+def test_inspection_mobilisation_meeting_names_team_kind_and_target():
+    i = inspection("根据市委部署，2023年3月24日下午，市委第二巡察组提级巡察东岭镇龙山村党组织工作动员会召开。")
+    assert (i["team"], i["kind"], i["target"], i["start"]) == ("市委第二巡察组", "提级巡察", "东岭镇龙山村党组织", "2023-03-24")
+    assert "team" not in inspection("十五届东岭镇党委第一轮巡察工作动员部署会召开。")

@@ -65,6 +65,11 @@ _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
 _FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
 _MEETING_TARGET = re.compile(r"召开(?:巡视|巡察)(?P<target>[^，,。；;！？\n]{2,40}?)(?:的)?情况反馈会")
+# the mobilisation meeting that opens an inspection: TEAM（对）提级巡察TARGET工作动员会
+_MOBILISATION = re.compile(
+    rf"对?(?:开展)?(?P<kind>{_MODE}{{0,2}}(?:巡视|巡察)(?:“回头看”)?)(?![一二三四五六七八九十]?组|办|工作)"
+    r"(?P<target>[^，,。；;]{2,40}?)"
+    r"(?:工作)?(?:动员|见面)(?:部署)?(?:大会|会)")
 # the entry: TEAM进驻TARGET
 _ENTRY = re.compile(r"进驻(?P<target>[^，,。；;！？\n]{2,40}?)(?=[，,。；;]|开展|进行|召开)")
 _PERIOD = re.compile(r"(?:巡视|巡察)期间[(（](?P<period>[^()（）]{6,40})[)）]")
@@ -273,6 +278,17 @@ def _inspection(doc: Doc) -> dict:
             continued = _FEEDBACK_EVENT.search(text, h.end(), e)
             if continued:  # …，并于6月16日反馈了巡察意见 in the same sentence
                 feedback_at.append((h.end(), continued.start()))
+            continue
+        ends = {t_.end for t_ in teams}
+        mob = next((m_ for m_ in _MOBILISATION.finditer(text, s, e) if m_.start() in ends), None)
+        if mob:
+            put("team", next(t_ for t_ in teams if t_.end == mob.start()))
+            put("kind", doc.span(mob.start("kind"), mob.end("kind")))
+            put("target", lambda: _target(doc, mob.start("target"), mob.end("target")))
+            if "start" not in out:
+                ds = _dates(doc, s, mob.start(), year)
+                if ds:
+                    out["start"] = ds[0]
             continue
         about_a_visit = header is None and "team" not in out and "target" not in out
         sv = _SUPERVISION.search(text, s, e) if about_a_visit else None
