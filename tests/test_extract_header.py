@@ -365,3 +365,10 @@ def test_inspection_mobilisation_meeting_names_team_kind_and_target():
     i = inspection("根据市委部署，2023年3月24日下午，市委第二巡察组提级巡察东岭镇龙山村党组织工作动员会召开。")
     assert (i["team"], i["kind"], i["target"], i["start"]) == ("市委第二巡察组", "提级巡察", "东岭镇龙山村党组织", "2023-03-24")
     assert "team" not in inspection("十五届东岭镇党委第一轮巡察工作动员部署会召开。")
+
+
+def test_inspection_round_with_a_batch_and_a_launch_date():
+    i = inspection("近日，十四届某某县委第九轮第一批巡察完成进驻。县委巡察组对东岭镇党委开展常规巡察。")
+    assert i["round"] == "十四届某某县委第九轮第一批" and i["team"] == "县委巡察组"
+    i = inspection("根据县委统一部署，2022年5月5日，县委正式启动第三轮巡察工作。截至5月7日，县委3个巡察组已全部完成进驻。")
+    assert (i["start"], i["team"], i["round"]) == ("2022-05-05", "县委3个巡察组", "第三轮")

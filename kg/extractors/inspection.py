@@ -44,7 +44,8 @@ TEAM = re.compile(
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(
     rf"(?P<round>(?:第?{_CN}+\s*届\s*)?(?:[\u4e00-\u9fff]{{0,6}}?(?:中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|"
-    rf"乡党委|自治区党委|党委|党组))?\s*(?:第\s*{_CN}+\s*[轮批]|首[轮批]))(?=[^，,。；;]{{0,12}}?(?:巡视|巡察))")
+    rf"乡党委|自治区党委|党委|党组))?\s*(?:第\s*{_CN}+\s*[轮批]|首[轮批])(?:第{_CN}+批|首批)?)"
+    rf"(?=[^，,。；;]{{0,12}}?(?:巡视|巡察))")
 _ROUND_NUMBER = re.compile(rf"(?:{_CN}+届)?.*?(?:第({_CN}+)|(首))[轮批]")
 _ROUND_TERM = re.compile(rf"第?{_CN}+\s*届")
 _ROUND_LEVEL = re.compile(r"中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|乡党委|自治区党委|党委|党组|第|首")
@@ -62,6 +63,9 @@ _FEEDBACK_EVENT = re.compile(r"反馈了|(?:进行|开展)了?(?:现场|集中|�
 _FEEDBACK_MEETING = re.compile(r"反馈(?:会议?|工作会)")
 _MEETING_HELD = re.compile(r"召开|举行")
 _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
+# a team at work: …开展巡察, 完成进驻; the launch of a round: 正式启动第三轮巡察
+_ACTING = re.compile(r"(?:开展|进行|进驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻")
+_LAUNCH = re.compile(rf"(?:正式)?(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)")
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
 _FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
 _MEETING_TARGET = re.compile(r"召开(?:巡视|巡察)(?P<target>[^，,。；;！？\n]{2,40}?)(?:的)?情况反馈会")
@@ -347,9 +351,13 @@ def _inspection(doc: Doc) -> dict:
                 continue
         if objects:
             put("target", lambda: _target(doc, objects.start("target"), objects.end("target")))
-        if teams and (_FEEDBACK_CONTEXT.search(text, s, e) or
-                      re.search(r"(?:开展|进行|进驻)[^。；;]{0,8}?(?:巡视|巡察)", text[s:e])):
+        if teams and (_FEEDBACK_CONTEXT.search(text, s, e) or _ACTING.search(text, s, e)):
             put("team", teams[0])
+        launch = _LAUNCH.search(text, s, e)
+        if launch and "start" not in out and header is None:  # DATE，县委正式启动第三轮巡察
+            ds = _dates(doc, s, launch.start(), year)
+            if ds:
+                out["start"] = ds[0]
     if supervision:  # a supervision visit names the inspection rectified, not its team or dates
         out.pop("team", None)
         out.pop("start", None)
