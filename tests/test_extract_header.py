@@ -1,5 +1,8 @@
 """The header of a report (the inspection it answers), its people and organisations: one test per
-rule, on short snippets written for the rule (not cut from the samples or the dev set)."""
+rule, on short snippets written for the rule (not cut from the samples or the dev set), and at the
+end the dev set's columns these rules answer for."""
+from pathlib import Path
+
 import pytest
 
 from kg.doc import Doc
@@ -372,3 +375,70 @@ def test_inspection_round_with_a_batch_and_a_launch_date():
     assert i["round"] == "十四届某某县委第九轮第一批" and i["team"] == "县委巡察组"
     i = inspection("根据县委统一部署，2022年5月5日，县委正式启动第三轮巡察工作。截至5月7日，县委3个巡察组已全部完成进驻。")
     assert (i["start"], i["team"], i["round"]) == ("2022-05-05", "县委3个巡察组", "第三轮")
+
+
+# --- the dev set: the columns this part of the extraction answers for -------------------------
+
+GOLD_WEB = Path(__file__).resolve().parent / "gold-web"
+
+
+@pytest.fixture(scope="module")
+def web_scores(tmp_path_factory):
+    """tests/tools/score.py over one build of the 50 gold-web pages."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from kg.pipeline import build_corpus
+
+    src = tmp_path_factory.mktemp("web")
+    for p in GOLD_WEB.glob("d*.txt"):
+        shutil.copy(p, src / p.name)
+    out = tmp_path_factory.mktemp("web-out")
+    assert not build_corpus([src], out, write_views=False).failures
+    result = out / "score.json"
+    subprocess.run([sys.executable, str(GOLD_WEB.parent / "tools" / "score.py"), "--gold", str(GOLD_WEB),
+                    "--kg", str(out / "kg.ttl"), "--json", str(result)], check=True, capture_output=True)
+    return json.loads(result.read_text(encoding="utf-8"))["mean"]
+
+
+@pytest.mark.parametrize("column, floor", [("orgs", 0.93), ("people", 0.95), ("posts", 0.95), ("policies", 0.95)])
+def test_dev_set_entity_columns_hold(web_scores, column, floor):
+    assert web_scores[column] >= floor, web_scores
+
+
+def test_dev_set_inspection_header_facts_hold():
+    """Every inspection fact of the 50 pages against gold, each page read with its gold genre (the
+    genre is another extractor's): right where gold has a value, absent where gold has none."""
+    import json
+    import re
+    import unicodedata
+
+    from kg.ingest import read_source
+    from kg.pipeline import make_doc
+
+    def norm(s):
+        return re.sub(r"[\s“”\"'‘’《》。，,、；;：:（）()]", "", unicodedata.normalize("NFKC", s or ""))
+
+    right = wrong = 0
+    for gp in sorted(GOLD_WEB.glob("d*.json")):
+        g = json.loads(gp.read_text(encoding="utf-8"))
+        d = make_doc(read_source(gp.with_suffix(".txt")))
+        parse(d)
+        run(d, ["metadata"])
+        d.facts["meta"]["genre"] = g["genre"]
+        get("inspection")(d)
+        i = d.facts["inspection"]
+        for key, mine in (("kind", "kind"), ("team", "team"), ("target", "target"), ("start", "start"),
+                          ("end", "end"), ("feedback_date", "feedback"), ("round", "round")):
+            want, v = (g["inspection"] or {}).get(key), i.get(mine)
+            got = None if v is None else (v.iso if hasattr(v, "iso") else v.text)
+            if not want and not got:
+                continue
+            names = {norm(got)} | ({norm(i["target_alias"].text)} if key == "target" and "target_alias" in i else set())
+            if want and got and norm(want) in names:
+                right += 1
+            else:
+                wrong += 1
+    assert right / (right + wrong) >= 0.97, (right, wrong)
