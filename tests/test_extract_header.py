@@ -442,3 +442,10 @@ def test_dev_set_inspection_header_facts_hold():
             else:
                 wrong += 1
     assert right / (right + wrong) >= 0.97, (right, wrong)
+
+
+def test_inspection_feedback_to_a_list_of_targets_of_a_round():
+    i = inspection("县委四个巡察组分别向十五届县委第六轮巡察的东岭镇党委及其所辖村党组织,县信访局、县统计局党组反馈巡察情况。"
+                   "会议要求坚持问题导向，推进巡察反馈意见整改落实。")
+    assert i["target"] == "东岭镇党委及其所辖村党组织,县信访局、县统计局党组" and i["team"] == "县委四个巡察组"
+    assert "team" not in inspection("针对中央巡视组指出的问题，坚持问题导向，全力推进巡视反馈意见整改落实。")

@@ -36,10 +36,11 @@ _N = r"(?:\d+|[一二两三四五六七八九十]+)"
 _MODE = r"(?:上下联动|市县联动|县乡联动|联动|专项|提级|交叉|机动|延伸)"
 _KIND = rf"(?:{_MODE}?(?:巡视|巡察)(?:“回头看”)?|督导|审计|教育整顿)"
 _MODS = r"(?:为期[^，,。；]{1,10}的)?(?:第" + _CN + r"+轮)?(?:常规|集中|政治|现场|驻点|全面|专题)*"
-# The team: a level or the committee that sends it, counts and ordinals, a mode word.
+# The team: a level or the committee that sends it, counts and ordinals, a mode word (a 届次 before
+# it is the committee's term, not part of the team's name).
 _LEVELS = r"(?:中央|省委|市委|区委|县委|州委|旗委|盟委|自治区党委|校党委|院党委|党委|党组|委党组|省|市|区|县)"
 TEAM = re.compile(
-    rf"(?:{_N}个)?(?:{_CN}+届)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第{_CN}+)*)?"
+    rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第{_CN}+)*)?"
     rf"{_MODE}{{0,2}}(?:巡视|巡察)(?:{_CN}+)?组")
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(
@@ -53,9 +54,10 @@ _ROUND_LEVEL = re.compile(r"中央|省委|市委|区委|县委|州委|旗委|校
 _HEADER = re.compile(
     rf"(?<![针面相绝核应])对(?P<target>[^。；;！？\n对]{{2,200}}?)(?:开展|进行|实施)了?{_MODS}(?P<kind>{_KIND})"
     r"(?!整改|反馈|工作领导|办|组)")
-# the feedback: TEAM向TARGET反馈…情况/意见, …反馈了对TARGET的巡察情况, 召开…反馈会
+# the feedback: TEAM向TARGET反馈…情况/意见 (向 not ending a word: 导向, 方向), …反馈了对TARGET的巡察情况,
+# 召开…反馈会
 _FEEDBACK_TO = re.compile(
-    rf"向(?P<target>[^，,。；;！？\n]{{2,80}}?)(?:就(?P<topic>[^，,。；;]{{0,24}}?))?(?:集中|现场|分别|进行了?|作了?)*"
+    rf"(?<![导方去趋面偏意动倾志转走风指朝流取定投纵横双单一])向(?P<target>[^。；;！？\n]{{2,120}}?)(?:就(?P<topic>[^，,。；;]{{0,24}}?))?(?:集中|现场|分别|进行了?|作了?)*"
     rf"反馈(?:了)?(?:[^，,。；;]{{0,16}}?(?:情况|意见|问题)|(?=[。；;，,]|$))")
 _FEEDBACK_OF = re.compile(rf"反馈了?对(?P<target>[^，,。；;]{{2,40}}?)的[^，,。；;]{{0,10}}?(?:巡视|巡察)[^，,。；;]{{0,6}}?情况")
 _FEEDBACK_EVENT = re.compile(r"反馈了|(?:进行|开展)了?(?:现场|集中|会议)?反馈|集中反馈|公布了?反馈情况|"
@@ -67,7 +69,8 @@ _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
 _ACTING = re.compile(r"(?:开展|进行|进驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻")
 _LAUNCH = re.compile(rf"(?:正式)?(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)")
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
-_FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
+_FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?=[^，,。；;]{{0,4}}?(?:反馈|情况|意见))"
+                            r"(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
 _MEETING_TARGET = re.compile(r"召开(?:巡视|巡察)(?P<target>[^，,。；;！？\n]{2,40}?)(?:的)?情况反馈会")
 # the mobilisation meeting that opens an inspection: TEAM（对）提级巡察TARGET工作动员会
 _MOBILISATION = re.compile(
@@ -160,6 +163,9 @@ def _target(doc: Doc, s: int, e: int) -> Span | None:
     cut = _ABBREV.search(text, s, e) or _PEOPLE_OF.search(text, s, e)
     if cut:
         e = cut.start()
+    of_round = re.compile(r"(?:巡视|巡察)的").search(text, s, e)  # 向十五届县委第六轮巡察的某镇党委…
+    if of_round:
+        s = of_round.end()
     orgs = find_organisations(text, s, e)
     if orgs and orgs[0].span.start == s and _TOPIC.match(text, orgs[0].span.end) and orgs[0].span.end < e:
         e = orgs[0].span.end  # 某镇党委|落实脱贫攻坚
