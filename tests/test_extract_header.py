@@ -449,3 +449,8 @@ def test_inspection_feedback_to_a_list_of_targets_of_a_round():
                    "会议要求坚持问题导向，推进巡察反馈意见整改落实。")
     assert i["target"] == "东岭镇党委及其所辖村党组织,县信访局、县统计局党组" and i["team"] == "县委四个巡察组"
     assert "team" not in inspection("针对中央巡视组指出的问题，坚持问题导向，全力推进巡视反馈意见整改落实。")
+
+
+def test_inspection_round_of_a_body_without_a_term():
+    i = inspection("9月2日，集团党委第七轮巡察三个巡察组分别向物流公司党支部反馈了巡察意见。")
+    assert i["round"] == "集团党委第七轮" and i["team"] == "三个巡察组"

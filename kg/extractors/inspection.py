@@ -202,12 +202,16 @@ def _later(d: DateValue, after: DateValue | None) -> DateValue:
 
 
 def _round_span(doc: Doc, m: re.Match) -> Span:
-    """A round as written from its 届次 (and the place after it: 十二届某市委第七轮), or else from its
-    level word (县委第十一轮, 第二轮): the words the pattern let in before it are not part of it."""
+    """A round as written from its 届次 (and the place after it: 十二届某市委第七轮), or else from the
+    body whose round it is (集团党委第七轮, 县委第十一轮, 第二轮): the words the pattern let in before
+    it are not part of it."""
     text = doc.text
     term = _ROUND_TERM.search(text, m.start("round"), m.end("round"))
-    start = term.start() if term else _ROUND_LEVEL.search(text, m.start("round"), m.end("round")).start()
-    return doc.span(start, m.end("round"))
+    if term:
+        return doc.span(term.start(), m.end("round"))
+    level = _ROUND_LEVEL.search(text, m.start("round"), m.end("round"))
+    body = [o for o in organisations_of(text) if o.span.end == level.end() and o.span.start >= m.start("round")]
+    return doc.span(body[0].span.start if body else level.start(), m.end("round"))
 
 
 def _round(doc: Doc, head_end: int) -> Span | None:
