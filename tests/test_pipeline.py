@@ -195,9 +195,6 @@ def test_pipeline_gold_web_report_shapes_hold(gold_web_score):
     assert gold_web_score["overall"] >= 0.75, mean
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 is shared: the header columns (inspection, people, posts, "
-                                       "organisations) come from branch extract-header; remove this mark when it "
-                                       "is merged (strict: a pass fails the suite until then)")
 def test_pipeline_gold_web_scores_at_least_085(gold_web_score):
     """The CI gate: gold-web overall ≥ 0.85 and no column below 0.75."""
     mean = gold_web_score["mean"]
