@@ -110,16 +110,22 @@ class _Chain(io.RawIOBase):
         self._file = None
         self._left = 0
         self._mem: memoryview | None = None
-        self.interrupted = False  # Ctrl-C while Oxigraph was reading: raised after it returns
+        # an exception while Oxigraph was reading (Ctrl-C, a failing source of items) is kept
+        # and raised after it returns: raised into Oxigraph it would come back changed
+        self.error: BaseException | None = None
+        self.stop = False  # set from another thread: end the load with an error at once
 
     def load_into(self, db: ox.Store) -> None:
-        """Bulk-load the stream into ``db`` (N-Quads); a Ctrl-C during it is raised here."""
+        """Bulk-load the stream into ``db`` (N-Quads); what went wrong while reading is raised."""
         try:
             db.bulk_load(self, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except (OSError, SyntaxError):
+            if self.error is None:
+                raise
         finally:
             self.close()
-        if self.interrupted:
-            raise KeyboardInterrupt
+        if self.error is not None:
+            raise self.error
 
     def readable(self) -> bool:
         return True
@@ -142,11 +148,14 @@ class _Chain(io.RawIOBase):
         return True
 
     def readinto(self, buf) -> int:
+        if self.stop:
+            self.error = self.error or KeyboardInterrupt()
+            raise OSError("the load was stopped")
         try:
             return self._readinto(buf)
-        except KeyboardInterrupt:  # (an exception raised into Oxigraph would come back changed)
-            self.interrupted = True
-            return 0
+        except BaseException as e:  # noqa: BLE001 - kept, raised by load_into
+            self.error = e
+            raise OSError("reading the N-Quads failed") from None
 
     def _readinto(self, buf) -> int:
         while True:
@@ -755,6 +764,36 @@ class Store:
                 entry.update({"sha256": sha256, "graph": graph})
                 self._manifest[source] = entry
                 self._pending_sources.add(source)
+
+    def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None) -> None:
+        """Load reports whose graphs are not in the store (new ones, or dropped before) in one
+        bulk load that pulls ``(name, stamp, graph, FileSlice, extra)`` from ``items`` as it
+        goes: ``items`` may wait for work another thread is doing (the build's workers), so the
+        load runs beside them. ``chain``: a stream made with ``_Chain.of_items`` to stop it from
+        another thread (``chain.stop = True``)."""
+        self._require_writer()
+        self._open_store_for_writing()
+        self._flush_pending()
+        holders = self._holders()
+
+        def slices():
+            for name, stamp, graph, data, extra in items:
+                if name in self._manifest or holders.get(graph):
+                    raise StoreError(f"{name}: its graph {graph} is already in the store",
+                                     source=str(self._target),
+                                     hint="drop it first (remove_reports) or use replace_report")
+                holders.setdefault(graph, set()).add(name)
+                entry = dict(extra or {})
+                entry.update({"sha256": stamp, "graph": graph})
+                self._manifest[name] = entry
+                yield data
+
+        stream = chain if chain is not None else _Chain([])
+        stream._items = slices()
+        try:
+            stream.load_into(self._db)
+        except OSError as e:
+            raise os_error(e, "write the store", self._target) from None
 
     def remove_report(self, source: str) -> None:
         """Remove one report's graph and manifest entry."""
