@@ -607,8 +607,8 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
                 if lines is None:
                     lines = export.recover_shared_lines(store, entry["graph"])
                 shared.update(lines)
-            store.replace_graph(SHARED_GRAPH_IRI, "".join(f"{x} .\n" for x in sorted(shared))
-                                .encode("utf-8"))
+            store.replace_graph(SHARED_GRAPH_IRI, "".join(
+                f"{x} .\n" for x in export.normalise_shared(shared)).encode("utf-8"))
         if analysis is not None or (changed and info.get("analysis") is not None):
             from kg import analyse
 
@@ -707,8 +707,9 @@ def _prune_pieces(out_dir: Path) -> None:
 
 def _build_shard(sources, out_dir: Path, sh, summary: BuildSummary, jobs, max_bytes, progress,
                  seconds, memory_mb, t0) -> BuildSummary:
-    """A slice: N-Quads only (each report's own lines, then its shared lines), no store."""
-    from kg.export import piece_files
+    """A slice: N-Quads only (each report's own lines, then its lines about the entities it
+    shares with others, in the shared graph), no store."""
+    from kg.export import piece_files, shared_lines
 
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"shard-{sh[0]}-of-{sh[1]}.nq"
@@ -725,7 +726,9 @@ def _build_shard(sources, out_dir: Path, sh, summary: BuildSummary, jobs, max_by
                 continue
             seen.add(rec["sha256"])
             f.write(piece_files(out_dir, rec["piece"])[0].read_bytes())
-            quads += rec["quads"]
+            f.write("".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in
+                            shared_lines(out_dir, rec["piece"]) or []).encode("utf-8"))
+            quads += rec["quads"] + rec.get("shared_quads", 0)
             _add(summary.totals, rec["stats"])
             summary.reports_built += 1
             summary.findings += rec["findings"]

@@ -61,6 +61,10 @@ def check_agrees(out: Path, names: set[str] | None = None) -> dict:
     dangling = {q.object for q in s["store"] if isinstance(q.object, ox.NamedNode)
                 and q.object.value.startswith("https://w3id.org/rectkg/id/") and q.object not in typed}
     assert not dangling, sorted(dangling)[:3]
+    # SKOS: one prefLabel per language, however many reports named the entity, and how
+    pref = [(q.subject, q.object.language) for q in s["store"]
+            if q.predicate.value.endswith("core#prefLabel")]
+    assert len(pref) == len(set(pref)), "an entity has two skos:prefLabel in one language"
     return s
 
 
