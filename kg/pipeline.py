@@ -338,26 +338,42 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
             #    workers' CPU and the store's overlap)
             t_extract = time.perf_counter()
             loader = _Loader(store, out_dir, plan)
+            work = None
             try:
-                for name, rec in sorted(plan.cached.items()):
-                    loader.push(name, rec)
-                for src, out in _pieces(plan.todo, out_dir, jobs, max_bytes, progress,
-                                        file_seconds, file_memory_mb):
+                # in name order (cached pieces and the workers' merged), so that of files with
+                # the same bytes the first that builds is the one kept, however the work went
+                claimed = dict(plan.holders)
+                work = _pieces(plan.todo, out_dir, jobs, max_bytes, progress, file_seconds,
+                               file_memory_mb)
+                for name in plan.order:
+                    if name in plan.cached:
+                        out = plan.cached[name]
+                    else:
+                        src, out = next(work)
+                        assert src.name == name
                     if isinstance(out, str):
                         summary.failures.append(out)
-                        old = plan.fallback.get(src.name)
+                        old = plan.fallback.get(name)
                         if old is not None:   # the file failed now: its last report stays
-                            loader.push(src.name, old)
-                    else:
-                        plan.new[src.name] = out
-                        loader.push(src.name, out)
+                            loader.push(name, old)
+                        continue
+                    other = claimed.setdefault(out["sha256"], name)
+                    if other != name:
+                        summary.warnings.append(f"{name}: same bytes as {other}; skipped as a "
+                                                "duplicate")
+                        if name in plan.fallback:   # it changed into a copy: its report goes
+                            plan.removed.append(name)
+                        continue
+                    plan.new[name] = out
+                    loader.push(name, out)
                 summary.timings["extract"] = time.perf_counter() - t_extract
                 t_load = time.perf_counter()
                 loader.close()
                 summary.timings["load"] = time.perf_counter() - t_load
             finally:
+                if work is not None:
+                    work.close()   # (the workers are stopped)
                 loader.abort()
-            plan.new.update(plan.cached)
             for rec in plan.new.values():
                 _add(totals, rec.get("stats", {}))
                 summary.findings += rec.get("findings", [])
@@ -388,6 +404,8 @@ class _Plan:
 
     todo: list                  # the sources to build
     cached: dict                # name → record of a piece already written (an interrupted build)
+    order: list                 # the names of todo and cached, sorted
+    holders: dict               # sha256 → the name of the report kept that has those bytes
     removed: list               # names that leave (pruned, or whose file now repeats another's)
     keep: dict                  # name → manifest entry of the reports kept as they are
     fallback: dict              # name → old entry, loaded again if its file fails now
@@ -430,7 +448,7 @@ def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) 
         d = digests.get(src.name)
         if d is None:
             continue
-        other = holder.setdefault(d, src.name)
+        other = holder.get(d, src.name)
         if other != src.name:
             summary.warnings.append(f"{src.name}: same bytes as {other}; skipped as a duplicate")
             if src.name in manifest and src.name not in removed:
@@ -451,7 +469,8 @@ def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) 
     building = {s.name for s in todo} | set(cached)
     keep = {n: e for n, e in manifest.items() if n not in removed and n not in building}
     summary.reports_kept_other = sum(1 for n in keep if n not in present)
-    return _Plan(todo=todo, cached=cached, removed=sorted(removed), keep=keep, fallback=fallback,
+    return _Plan(todo=todo, cached=cached, order=sorted(building), holders=holder,
+                 removed=sorted(removed), keep=keep, fallback=fallback,
                  fresh=len(building) >= len(keep))
 
 
