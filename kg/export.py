@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from kg.errors import ExportError
-from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, PREFIXES, SHARED_GRAPH_IRI
+from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, ID_IRI, PREFIXES, SHARED_GRAPH_IRI
 
 FORMATS = ("turtle", "nt", "trig", "nquads", "jsonld", "graphml", "gexf", "ledger-csv")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
@@ -391,7 +391,19 @@ def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict
         else:
             raise ExportError(f"an N-Quads line is in neither {graph} nor the shared graph: "
                               f"{line[:120].decode('utf-8', 'replace')}")
-    own_bytes = b"".join(line + b"\n" for line in sorted(own))
+    own_sorted = sorted(own)
+    own_bytes = b"".join(line + b"\n" for line in own_sorted)
+    # the evidence selectors' lines come together (their subjects share a prefix): where, so that
+    # readers that need no evidence (kg.answers) can skip them
+    span = f"<{ID_IRI}span/".encode()
+    first = next((i for i, line in enumerate(own_sorted) if line.startswith(span)), None)
+    span_from = span_to = 0
+    if first is not None:
+        last = first
+        while last < len(own_sorted) and own_sorted[last].startswith(span):
+            last += 1
+        span_from = sum(len(line) + 1 for line in own_sorted[:first])
+        span_to = span_from + sum(len(line) + 1 for line in own_sorted[first:last])
     cut_own, cut_shared = len(own_tail), len(shared_tail)
     part = turtle_part([line[:-cut_own].decode("utf-8") for line in sorted(own)]
                        + [line[:-cut_shared].decode("utf-8") for line in sorted(shared)], graph)
@@ -403,7 +415,8 @@ def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict
     record = dict(meta)
     record.update({"piece": piece, "graph": graph, "own_bytes": len(own_bytes),
                    "nq_bytes": len(own_bytes), "part_bytes": len(part_bytes),
-                   "quads": len(own), "shared_quads": len(shared)})
+                   "quads": len(own), "shared_quads": len(shared),
+                   "spans": [span_from, span_to]})
     _write_aside(js, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return record
 
@@ -523,7 +536,8 @@ def ensure_piece(store, out_dir: Path, name: str, entry: dict) -> dict:
             "warnings": [], "findings": []}
     record = write_piece(Path(out_dir), piece, data.encode("utf-8"), graph, meta)
     fixed = dict(entry)
-    fixed.update({"piece": piece, "own_bytes": record["own_bytes"], "quads": record["quads"]})
+    fixed.update({"piece": piece, "own_bytes": record["own_bytes"], "quads": record["quads"],
+                  "spans": record["spans"]})
     return fixed
 
 

@@ -367,6 +367,13 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                     plan.new[name] = out
                     loader.push(name, out)
                 summary.timings["extract"] = time.perf_counter() - t_extract
+                shared = None
+                if plan.changed:   # beside the store's load: the shared graph, the answer tables
+                    t = time.perf_counter()
+                    shared = _shared_lines(store, out_dir, loader.entries)
+                    _answer_tables(store.generation_dir, store.target, out_dir, loader.entries,
+                                   shared, jobs=jobs)
+                    summary.timings["tables"] = time.perf_counter() - t
                 t_load = time.perf_counter()
                 loader.close()
                 summary.timings["load"] = time.perf_counter() - t_load
@@ -384,7 +391,8 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
             summary.reports_removed = len(plan.removed)
             # 3. every other output of the new generation
             t_out = time.perf_counter()
-            _finish(store, out_dir, changed=plan.changed, write_views=write_views, summary=summary)
+            _finish(store, out_dir, changed=plan.changed, write_views=write_views, summary=summary,
+                    shared=shared, tables_done=shared is not None)
             summary.timings["outputs"] = time.perf_counter() - t_out
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -485,6 +493,7 @@ class _Loader:
         from kg.store import _Chain
 
         self.store, self.out_dir = store, out_dir
+        self.entries = dict(plan.keep)   # what the new generation will hold: name → entry
         self.queue: "queue.Queue" = queue.Queue()
         self.error: BaseException | None = None
         self.chain = _Chain([])
@@ -495,6 +504,7 @@ class _Loader:
         # out/ has none), the old reports that leave or change dropped (or an empty store)
         repaired = _complete_pieces(store, out_dir, plan.keep)
         _complete_pieces(store, out_dir, plan.fallback)
+        self.entries.update(plan.keep)
         if plan.fresh:
             store.start_fresh()
             first = dict(plan.keep)
@@ -513,6 +523,7 @@ class _Loader:
         from kg.store import FileSlice
 
         stamp = rec.get("stamp") or rec["sha256"]
+        self.entries[name] = {**_extra(rec), "sha256": stamp, "graph": rec["graph"]}
         self.queue.put((name, stamp, rec["graph"],
                         FileSlice(_nq(self.out_dir, rec["piece"]), 0, rec["own_bytes"]),
                         _extra(rec)))
@@ -575,7 +586,8 @@ def _reload(store, out_dir: Path, repaired: dict) -> None:
 
 
 def _extra(rec: dict) -> dict:
-    return {"piece": rec["piece"], "own_bytes": rec["own_bytes"], "quads": rec.get("quads", 0)}
+    return {"piece": rec["piece"], "own_bytes": rec["own_bytes"], "quads": rec.get("quads", 0),
+            "spans": rec.get("spans")}
 
 
 def _nq(out_dir: Path, piece: str) -> Path:
@@ -592,7 +604,8 @@ def _piece_ok(out_dir: Path, piece: str) -> bool:
 
 def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
             summary: BuildSummary | None = None, analysis=None, force_views: bool = False,
-            view_options: dict | None = None) -> None:
+            view_options: dict | None = None, shared: list[str] | None = None,
+            tables_done: bool = False) -> None:
     """Inside a writer: bring every output of the new generation in line with its store.
 
     ``changed``: the reports changed (the shared graph, the analysis, kg.ttl and nquads/ are made
@@ -620,14 +633,17 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
     target = store.target
     if graph_stale:
         if changed or info.get("versions", {}).get("graph") != versions["graph"]:
-            shared = set()
-            for entry in entries.values():
-                lines = export.shared_lines(out_dir, entry["piece"]) if entry.get("piece") else None
-                if lines is None:
-                    lines = export.recover_shared_lines(store, entry["graph"])
-                shared.update(lines)
-            store.replace_graph(SHARED_GRAPH_IRI, "".join(
-                f"{x} .\n" for x in export.normalise_shared(shared)).encode("utf-8"))
+            if shared is None:
+                shared = _shared_lines(store, out_dir, entries)
+            store.replace_graph(SHARED_GRAPH_IRI, "".join(f"{x} .\n" for x in shared).encode("utf-8"))
+        else:
+            shared = _lines_of(store.dump(SHARED_GRAPH_IRI))
+        if not tables_done:
+            t = time.perf_counter()
+            _answer_tables(store.generation_dir, store.target, out_dir, entries, shared,
+                           jobs=default_jobs())
+            if summary is not None:
+                summary.timings["tables"] = time.perf_counter() - t
         if analysis is not None or (changed and info.get("analysis") is not None):
             from kg import analyse
 
@@ -643,7 +659,7 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
         export.write_nquads_dir(store, out_dir, target / "nquads")
         store.set_info("triples", triples)
     else:
-        store.carry(["kg.ttl", "nquads"])   # the graph did not change: shared with the last one
+        store.carry(["kg.ttl", "nquads", "answers.sqlite"])   # the graph did not change
         triples = info.get("triples", 0)
     store.set_info("reports", len(entries))
     if write_views:
@@ -666,6 +682,69 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
     if summary is not None:
         summary.triples = triples
         summary.outputs += [store.out_dir / "kg.ttl", store.out_dir / "index.html"]
+
+
+def _lines_of(ntriples: bytes) -> list[str]:
+    return [x[:-2] for x in ntriples.decode("utf-8").split("\n") if x]
+
+
+# state the table workers inherit when they are forked (the shared graph's index is large)
+_TABLE_STATE: dict = {}
+
+
+def _table_task(batch: list) -> list:
+    """In a worker: the answers of a batch of reports (see kg.answers)."""
+    from kg import answers
+
+    index, questions = _TABLE_STATE["index"], _TABLE_STATE["questions"]
+    return answers.batch_answers(batch, index, questions)
+
+
+def _shared_lines(store, out_dir: Path, entries: dict) -> list[str]:
+    """The shared graph (N-Triples lines without `` .``): the union of every report's lines about
+    the entities it shares, one skos:prefLabel per entity (export.normalise_shared)."""
+    from kg import export
+
+    shared = set()
+    for entry in entries.values():
+        lines = export.shared_lines(out_dir, entry["piece"]) if entry.get("piece") else None
+        if lines is None:
+            lines = export.recover_shared_lines(store, entry["graph"])
+        shared.update(lines)
+    return export.normalise_shared(shared)
+
+
+def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: dict,
+                   shared: list[str], *, jobs: int) -> None:
+    """The generation's answers.sqlite (kg.answers): each report's rows of every tabled saved
+    question, computed again only for the reports that changed or whose entities' shared triples
+    changed, in worker processes."""
+    from kg import answers
+    from kg.pool import Failed, run
+
+    questions = answers.tabled()
+    index = answers.shared_index(shared)
+    changed = None
+    if previous is not None and (previous / "nquads" / "shared.nq").is_file():
+        tail = len(f" <{SHARED_GRAPH_IRI}> .")
+        old = answers.shared_index(x[:-tail] for x in (previous / "nquads" / "shared.nq")
+                                   .read_text(encoding="utf-8").split("\n") if x)
+        changed = {s for s in set(old) | set(index) if sorted(old.get(s, ())) != sorted(index.get(s, ()))}
+
+    def run_batches(batch):
+        _TABLE_STATE.update(index=index, questions=questions)
+        tasks = [[(n, str(_nq(out_dir, e["piece"])), e["graph"], e.get("spans"))
+                  for n, e in batch[i:i + 50]] for i in range(0, len(batch), 50)]
+        try:
+            for _, out in run(_table_task, tasks, jobs=jobs, memory_mb=FILE_MEMORY_MB):
+                if isinstance(out, Failed):
+                    raise KgError(f"the answer tables could not be computed ({out.reason})")
+                yield from out
+        finally:
+            _TABLE_STATE.clear()
+
+    answers.update(target / answers.DB, previous / answers.DB if previous is not None else None,
+                   entries, index, changed, run_batches)
 
 
 def _triples(quads):

@@ -21,9 +21,12 @@ VALUES ?s { UNDEF }
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +188,130 @@ def run_query(out_dir: Path, query: str, *, timeout: float | None = None,
 
     sparql, name = resolve_query(query, params)
     with Store.open(Path(out_dir), read_only=True) as store:
+        if name is not None and _is_saved(query):
+            got = answer_from_table(store.generation_dir, name, params)
+            if got is not None:
+                if limit is not None and len(got.rows) > limit:
+                    got.rows, got.truncated = got.rows[:limit], True
+                return got
         return execute(store.db, sparql, timeout=timeout, limit=limit, name=name)
+
+
+def _is_saved(query: str) -> bool:
+    q = query.strip()
+    return bool(_NAME_RE.match(q)) and (QUERIES_DIR / f"{q}.rq").is_file()
+
+
+# ---------------------------------------------------------------------------- answer tables
+# Saved questions whose answer is every report's rows are kept as tables in each generation
+# (GEN/answers.sqlite, written by kg.answers); here they are read back.
+DB = "answers.sqlite"
+
+
+def header(text: str, key: str) -> str | None:
+    """The value of a ``# key: value`` line of a saved question's header, if any."""
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if not s.startswith("#"):
+            return None
+        k, _, v = s.lstrip("#").partition(":")
+        if k.strip().lower() == key:
+            return v.strip()
+    return None
+
+
+def tabled() -> dict[str, dict]:
+    """The saved questions answered from tables: name → {sparql, version, order, filters}."""
+    out = {}
+    for name, _, _ in list_queries():
+        sq = load_saved(name)
+        if header(sq.text, "table") != "report":
+            continue
+        filters = {}
+        for part in (header(sq.text, "table-filter") or "").split(","):
+            if part.strip():
+                param, column = part.split()
+                filters[param] = column
+        out[name] = {"sparql": fill_params(sq.text, {}, sq.params, name),
+                     "version": hashlib.sha256(sq.text.encode()).hexdigest()[:16],
+                     "order": (header(sq.text, "table-order") or "").split(),
+                     "report": header(sq.text, "table-report") or "report",
+                     "filters": filters, "params": sq.params}
+    return out
+
+
+# ---------------------------------------------------------------------------- terms as JSON
+def _term(t) -> list | None:
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return ["u", t.value]
+    if isinstance(t, ox.BlankNode):
+        return ["b", t.value]
+    return ["l", t.value, t.language or "", "" if t.language else t.datatype.value]
+
+
+def _unterm(x):
+    if x is None:
+        return None
+    if x[0] == "u":
+        return ox.NamedNode(x[1])
+    if x[0] == "b":
+        return ox.BlankNode(x[1])
+    if x[2]:
+        return ox.Literal(x[1], language=x[2])
+    return ox.Literal(x[1], datatype=ox.NamedNode(x[3]))
+
+
+def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | None = None) -> Result | None:
+    """The saved question ``name`` answered from the generation's table, or None when it has no
+    table, the table is of another version of the question, or ``params`` ask what it cannot
+    filter (then SPARQL answers)."""
+    if gen_dir is None or not (Path(gen_dir) / DB).is_file():
+        return None
+    questions = tabled()
+    q = questions.get(name)
+    if q is None:
+        return None
+    params = {k: v for k, v in (params or {}).items() if v != ""}
+    if set(params) - set(q["filters"]):
+        return None
+    t0 = time.perf_counter()
+    con = sqlite3.connect(f"file:{Path(gen_dir) / DB}?mode=ro", uri=True)
+    try:
+        got = con.execute("SELECT version, variables FROM questions WHERE name = ?", (name,)).fetchone()
+        if got is None or got[0] != q["version"]:
+            return None
+        variables = json.loads(got[1])
+        cache: dict = {}
+
+        def term(x):
+            if x is None:
+                return None
+            key = tuple(x)
+            t = cache.get(key)
+            if t is None:
+                t = cache[key] = _unterm(x)
+            return t
+
+        sql = "SELECT rows FROM rows WHERE name = ?"
+        args: tuple = (name,)
+        if set(params) == {"report"} and q["filters"].get("report") == q["report"]:
+            sql, args = sql + " AND report = ?", (name, params["report"])
+        rows = [tuple(term(x) for x in row) for (blob,) in con.execute(sql + " ORDER BY report", args)
+                for row in json.loads(blob)]
+    finally:
+        con.close()
+    for param, value in params.items():
+        i = variables.index(q["filters"][param])
+        rows = [r for r in rows if r[i] is not None and r[i].value == value]
+    if q["order"]:
+        idx = [variables.index(v) for v in q["order"]]
+        rows.sort(key=lambda r: tuple(("",) if r[i] is None else ("~", r[i].value) for i in idx))
+    return Result(kind="select", variables=variables, rows=rows, name=name,
+                  seconds=time.perf_counter() - t0)
 
 
 # ---------------------------------------------------------------------------- formatting

@@ -65,6 +65,14 @@ def check_agrees(out: Path, names: set[str] | None = None) -> dict:
     pref = [(q.subject, q.object.language) for q in s["store"]
             if q.predicate.value.endswith("core#prefLabel")]
     assert len(pref) == len(set(pref)), "an entity has two skos:prefLabel in one language"
+    # the answer tables (kg.answers) say what SPARQL over the whole store says
+    from kg.query import answer_from_table, resolve_query, tabled
+    from kg.store import Store
+
+    with Store.open(out, read_only=True) as st:
+        for name in tabled():
+            table = answer_from_table(st.generation_dir, name)
+            assert table is not None and table.rows == st.query(resolve_query(name)[0]).rows, name
     return s
 
 

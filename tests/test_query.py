@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -15,6 +16,8 @@ from kg.errors import QueryError
 from kg.query import (format_result, list_queries, load_saved, resolve_query, run_query,
                       sparql_literal, text_width)
 from kg.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SAVED = [name for name, _, _ in list_queries()]
 
@@ -404,3 +407,42 @@ def test_query_saved_questions_agree_with_rdflib(built_corpus, tmp_path):
         ours = sorted(str(tuple(None if t is None else t.value for t in row))
                       for row in run_query(built_corpus, name, params=values).rows)
         assert theirs == ours, name
+
+
+@pytest.mark.parametrize("corpus", ["samples", "gold-web"])
+def test_query_answer_tables_equal_the_sparql_answers(tmp_path, corpus):
+    """Each tabled saved question (kg/answers.py) answers from the generation's table exactly as
+    its SPARQL does over the whole store: the same rows in the same order, with and without the
+    parameters a table can filter."""
+    from kg.pipeline import build_corpus
+    from kg.query import answer_from_table, resolve_query, tabled
+
+    src = ROOT / ("data/corpus" if corpus == "samples" else "tests/gold-web")
+    build_corpus([src], tmp_path / "out", write_views=False)
+    assert tabled(), "no saved question is answered from a table"
+    with Store.open(tmp_path / "out", read_only=True) as st:
+        for name, spec in tabled().items():
+            asks = [{}]
+            if "report" in spec["filters"]:
+                asks.append({"report": sorted(st.sources())[1]})
+            for params in asks:
+                table = answer_from_table(st.generation_dir, name, params)
+                assert table is not None, name
+                sparql, _ = resolve_query(name, params)
+                want = st.query(sparql)
+                assert table.variables == want.variables, name
+                assert table.rows == want.rows, (name, params)
+                if name == "ledger" and not params:
+                    assert len(table.rows) > 10
+
+
+def test_query_a_changed_question_is_not_answered_from_an_older_table(tmp_path, monkeypatch):
+    from kg.pipeline import build_corpus
+    from kg import query
+
+    build_corpus([ROOT / "data" / "corpus"], tmp_path / "out", write_views=False)
+    with Store.open(tmp_path / "out", read_only=True) as st:
+        assert query.answer_from_table(st.generation_dir, "status-by-report") is not None
+        spec = dict(query.tabled()["status-by-report"], version="another")
+        monkeypatch.setattr(query, "tabled", lambda: {"status-by-report": spec})
+        assert query.answer_from_table(st.generation_dir, "status-by-report") is None

@@ -1,0 +1,206 @@
+"""Answer tables: saved questions whose answer is every report's rows, computed when a generation
+is written, so that they answer in milliseconds from disk.
+
+Oxigraph on disk reads each term back for 8–50 µs, so a question whose answer is a large table
+(the ledger: 21 k rows at a million triples) takes seconds however it is written. Such a question
+says so in its header::
+
+    # table: report                    (its answer is the union of its answers on each report)
+    # table-order: organisation report (the columns its ORDER BY starts with, when not the report)
+
+Its answer on the whole store is then the union of its answers on each report alone: run on a
+small in-memory store of the report's own triples (evidence selectors left out) and the shared
+graph's triples about the entities the report names. Those answers are kept in the generation's
+``answers.sqlite``, with the entities each report names, so that the next build computes again
+only the reports that changed or whose entities' shared triples changed (a name a new report
+brings can change an organisation's preferred label). ``kg query`` and ``kg serve`` answer such
+a question from the table when it is asked without parameters or with those its header maps to
+a column (``# table-filter: report 报告``); tests check that the table equals the SPARQL answer
+over the whole store.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from kg.query import DB, _term, tabled
+from kg.vocab import SHARED_GRAPH_IRI
+
+SCHEMA = 2
+# lines of a report's own graph that no tabled question reads (its evidence spans): left out of
+# the small store each report's answers are computed on
+_SKIP = ("<http://www.w3.org/ns/oa#", "<https://w3id.org/rectkg/ontology#inReport>",
+         "<https://w3id.org/rectkg/ontology#content>", "<https://w3id.org/rectkg/ontology#evidence>",
+         "<https://w3id.org/rectkg/ontology#statusEvidence>")
+
+
+# ---------------------------------------------------------------------------- computing
+def shared_index(lines: Iterable[str]) -> dict[str, list[str]]:
+    """Shared-graph lines (N-Triples without `` .``) by subject."""
+    index: dict[str, list[str]] = {}
+    for line in lines:
+        index.setdefault(line.partition(" ")[0], []).append(line)
+    return index
+
+
+_ENTITY = re.compile(rb"<https://w3id\.org/rectkg/id/[a-z]+/[0-9a-f]{16}>")
+_CONTENT = b" <https://w3id.org/rectkg/ontology#content> "
+
+
+def _own_data(nq: Path, spans: list | None) -> bytes:
+    """A report's own N-Quads less what no tabled question reads: its evidence selectors (one
+    block of the sorted piece) and its text (one long line)."""
+    data = Path(nq).read_bytes()
+    if spans and spans[1] > spans[0]:
+        data = data[:spans[0]] + data[spans[1]:]
+    else:
+        data = b"".join(line + b"\n" for line in data.split(b"\n")
+                        if line and not any(x.encode() in line for x in _SKIP[:2]))
+    i = data.find(_CONTENT)
+    if i >= 0:
+        start = data.rfind(b"\n", 0, i) + 1
+        end = data.find(b"\n", i) + 1 or len(data)
+        data = data[:start] + data[end:]
+    return data
+
+
+_TERM = re.compile(r"<([^<>\s]+)>|\b([a-z]+):([A-Za-z][\w-]*)|(?<![\w?$])a(?![\w:])")
+
+
+def predicates(questions: dict[str, dict]) -> set[bytes]:
+    """Every IRI the questions' text names (prefixed or not, ``a`` for rdf:type), as N-Quads
+    terms: the triples whose predicate is none of them cannot change an answer."""
+    from kg.vocab import PREFIXES
+
+    out = set()
+    for spec in questions.values():
+        for m in _TERM.finditer(spec["sparql"]):
+            if m.group(1):
+                out.add(f"<{m.group(1)}>".encode())
+            elif m.group(2):
+                if m.group(2) in PREFIXES:
+                    out.add(f"<{PREFIXES[m.group(2)]}{m.group(3)}>".encode())
+            else:
+                out.add(f"<{PREFIXES['rdf']}type>".encode())
+    return out
+
+
+def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str, dict]) -> list:
+    """``(name, rows by question, shared entities named, signature)`` for each report of
+    ``items`` (``(name, nq, graph, spans)``): the questions run once on a small in-memory store
+    of the batch's own triples and the shared triples about the entities they name (every row is
+    one report's, so a batch answers for each of its reports)."""
+    datas, refs_of, sig_of, lines = [], {}, {}, set()
+    used = predicates(questions)
+    for name, nq, graph, spans in items:
+        data = _own_data(nq, spans)
+        datas.append(b"".join(line + b"\n" for line in data.split(b"\n")
+                              if line and line.split(b" ", 2)[1] in used))
+        refs = {m.decode() for m in _ENTITY.findall(data)} & shared.keys()
+        more = list(refs)
+        while more:   # the entities those name in turn (an inspection's kind …)
+            s = more.pop()
+            for line in shared.get(s, ()):
+                o = line.split(" ", 2)[2]
+                if o in shared and o not in refs:
+                    refs.add(o)
+                    more.append(o)
+        mine = [line for s in sorted(refs) for line in shared[s]]
+        lines.update(mine)
+        refs_of[name] = sorted(refs)
+        sig_of[name] = hashlib.sha256("\n".join(mine).encode("utf-8")).hexdigest()[:16]
+    db = ox.Store()
+    db.bulk_load(b"".join(datas) + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines)
+                 .encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    rows: dict[str, dict[str, list]] = {name: {} for name, *_ in items}
+    for q, spec in questions.items():
+        res = db.query(spec["sparql"], use_default_graph_as_union=True)
+        variables = [v.value for v in res.variables]
+        col = variables.index(spec["report"])
+        n = len(variables)
+        for name in rows:
+            rows[name][q] = []
+        for sol in res:
+            report = sol[col]
+            if report is not None and report.value in rows:
+                rows[report.value][q].append([_term(sol[k]) for k in range(n)])
+    return [(name, rows[name], refs_of[name], sig_of[name]) for name, *_ in items]
+
+
+def variables_of(sparql: str) -> list[str]:
+    """The projected variables of a SELECT (from an empty store's answer)."""
+    return [v.value for v in ox.Store().query(sparql).variables]
+
+
+# ---------------------------------------------------------------------------- the table file
+def open_db(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path))
+    con.executescript("""
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS questions (name TEXT PRIMARY KEY, version TEXT, variables TEXT);
+        CREATE TABLE IF NOT EXISTS reports (report TEXT PRIMARY KEY, stamp TEXT, sig TEXT);
+        CREATE TABLE IF NOT EXISTS refs (report TEXT, subject TEXT);
+        CREATE INDEX IF NOT EXISTS refs_subject ON refs (subject);
+        CREATE TABLE IF NOT EXISTS rows (name TEXT, report TEXT, rows TEXT,
+                                         PRIMARY KEY (name, report));
+    """)
+    return con
+
+
+def update(target_db: Path, previous_db: Path | None, entries: dict, shared: dict[str, list[str]],
+           changed_subjects: set[str] | None, run_batches) -> int:
+    """Write ``target_db`` for the reports of ``entries`` (name → manifest entry): rows of the
+    previous table are kept for reports whose stamp and named entities' shared triples are the
+    same; the others are computed by ``run_batches(list of (name, nq, graph)) → iterable of
+    (name, rows, refs, sig)``. Returns the number of reports computed."""
+    questions = tabled()
+    if previous_db is not None and previous_db.is_file():
+        tmp = target_db.with_name(f".{target_db.name}.tmp")
+        with open(previous_db, "rb") as src, open(tmp, "wb") as dst:
+            dst.write(src.read())
+        os.replace(tmp, target_db)
+    con = open_db(target_db)
+    try:
+        old_versions = dict(con.execute("SELECT name, version FROM questions"))
+        stale_questions = any(old_versions.get(n) != q["version"] for n, q in questions.items()) \
+            or set(old_versions) != set(questions)
+        old = {r: (st, sig) for r, st, sig in con.execute("SELECT report, stamp, sig FROM reports")}
+        affected = set()
+        if changed_subjects is None or stale_questions:
+            affected = set(entries)
+        else:
+            for s in changed_subjects:
+                affected.update(r for (r,) in con.execute(
+                    "SELECT DISTINCT report FROM refs WHERE subject = ?", (s,)))
+        todo = [n for n in sorted(entries)
+                if n in affected or old.get(n, (None,))[0] != entries[n]["sha256"]]
+        gone = (set(old) - set(entries)) | set(todo)
+        for n in gone:
+            con.execute("DELETE FROM rows WHERE report = ?", (n,))
+            con.execute("DELETE FROM refs WHERE report = ?", (n,))
+            con.execute("DELETE FROM reports WHERE report = ?", (n,))
+        con.execute("DELETE FROM questions")
+        con.executemany("INSERT INTO questions VALUES (?, ?, ?)",
+                        [(n, q["version"], json.dumps(variables_of(q["sparql"])))
+                         for n, q in questions.items()])
+        if stale_questions:
+            con.execute("DELETE FROM rows")
+        batch = [(n, entries[n]) for n in todo]
+        for name, rows, refs, sig in run_batches(batch):
+            con.execute("INSERT INTO reports VALUES (?, ?, ?)", (name, entries[name]["sha256"], sig))
+            con.executemany("INSERT INTO refs VALUES (?, ?)", [(name, s) for s in refs])
+            con.executemany("INSERT INTO rows VALUES (?, ?, ?)",
+                            [(q, name, json.dumps(rs, ensure_ascii=False, separators=(",", ":")))
+                             for q, rs in rows.items() if rs])
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+        con.commit()
+    finally:
+        con.close()
+    return len(todo)
