@@ -121,6 +121,22 @@ def test_organisations_genre_grammar(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("由国土资源部、环境保护部和铁道部负责。", ["国土资源部", "环境保护部", "铁道部"]),   # former ministries
+    ("据光明日报报道，中联部和最高检、审计署派员。", ["光明日报", "中联部", "最高检", "审计署"]),
+    ("坚持实事求是，工程建设部配合。", []),     # a company's department is not the former ministry
+])
+def test_organisations_central_bodies_from_the_states_own_list(text, expected):
+    assert [o for o in orgs(text) if o in expected or o in ("建设部", "求是")] == expected
+
+
+def test_resolve_central_short_names_are_one_entity():
+    from kg.resolve import org_key
+    assert org_key("最高检", "某县") == org_key("最高人民检察院", "某市") == "national|最高人民检察院"
+    assert org_key("国土资源部", "某县") == "national|国土资源部"
+    assert not org_key("人事部", "某县").startswith("national")     # a department, not the former ministry
+
+
+@pytest.mark.parametrize("text, expected", [
     ("来源：东方日报-东方网", ["东方日报", "东方网"]),
     ("东方网北京5月3日讯 今天", ["东方网"]),
     ("（东方日报/东方新闻记者 某某）", ["东方日报", "东方新闻"]),

@@ -18,7 +18,7 @@ import re
 
 from kg.doc import Doc, Mention
 from kg.extractors import extractor, matches_opening
-from kg.zh import place_at, place_prefix
+from kg.zh import CENTRAL_BODIES, MINISTRIES, place_at, place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
 _HEADS = (
@@ -70,15 +70,10 @@ _FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
 # characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
 _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
-# State Council ministries and national bodies named without a level word (a fixed list of the state)
-_MINISTRIES = ("外交", "国防", "教育", "科学技术", "科技", "工业和信息化", "公安", "国家安全", "民政", "司法", "财政",
-               "人力资源和社会保障", "自然资源", "生态环境", "住房和城乡建设", "交通运输", "水利", "农业农村", "商务",
-               "文化和旅游", "退役军人事务", "应急管理", "审计")
-# (plain words only, so the regex engine skips ahead on their first characters)
-_NATIONAL_NAMES = re.compile(
-    r"中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
-    r"最高检|最高法|中央政法委|央视|新华社|人民日报|"
-    r"(?:" + "|".join(_MINISTRIES) + r")部(?![署门分])")
+# the central organs and ministries named without a level word (kg.zh's fixed lists of the state);
+# plain words only, so the regex engine skips ahead on their first characters
+_NATIONAL_NAMES = re.compile("|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) +
+                             r"|(?:" + "|".join(sorted(MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 _LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
