@@ -217,6 +217,16 @@ def test_problems_category_without_its_frame(heading, category):
     assert got == [("1", "会议记录不完整", category, "completed" if "已整改" in heading else "unknown")]
 
 
+@pytest.mark.parametrize("heading, category", [
+    ("二、逐条逐项真改实改，巡察整改工作取得明显成效", None),     # the work's results, not a kind of problem
+    ("二、对照清单抓好整改", None),
+    ("（五）坚持边巡边改，提升立行立改问题整改成效", "坚持边巡边改，提升立行立改问题整改成效"),
+])
+def test_problems_heading_about_the_rectification_work_is_no_category(heading, category):
+    got = problems(f"{heading}\n1.关于“台账不全”问题的整改。已建立台账。")
+    assert [(g[1], g[2]) for g in got] == [("台账不全", category)]
+
+
 def test_problems_numbered_steps_with_labels_are_not_problems():
     assert problems("一、整改工作开展情况\n1.制定整改方案。完成情况：已完成。\n2.召开专题会议。整改情况：已召开3次。") == []
 

@@ -45,7 +45,10 @@ _QUOTE = re.compile(r"“(?P<q>[^“”]{2,80})”")
 _JOINERS = re.compile(r"^[、,，和及与以及\s]*$")
 _FRAME = re.compile(r"^(?:关于|在)?(?P<core>.+?)(?:等)?方面(?:存在)?(?:的)?(?:突出|主要)?(?:问题)?$")
 _ASPECT = re.compile(r"方面(?:存在)?(?:的)?(?:突出|主要)?$")
-_CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|逐条逐项|取得阶段性成效")
+# a heading about the rectification work itself (its state, its results, how it is done), not a
+# kind of problem: 整改落实情况, 巡察整改工作取得明显成效, 逐条逐项抓好整改
+_CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|真改实改|(?:抓好?|推进|落实)整改$|"
+                        r"整改(?:工作)?(?:已|已经)?(?:取得|初见|见到)[^，,。；;]{0,6}(?:成效|成果|进展)")
 _CN = "一二三四五六七八九十"
 
 # The words of a shortcoming: how the genre phrases a problem (学习不够深入, 责任落实不到位, 基础薄弱,
