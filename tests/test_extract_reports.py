@@ -301,6 +301,18 @@ def test_problems_inline_lists_that_are_not_problems(text):
     assert problems(text) == []
 
 
+def test_problems_inline_list_after_a_lead_in_that_points_on():
+    text = ("巡察发现，一些村党支部存在学习不深、管理松散等问题。主要表现在：一是理论学习不够深入，学用脱节。"
+            "二是财务管理不规范，账目混乱。")
+    assert [(o, t) for o, t, _, _ in problems(text)] == [("一", "理论学习不够深入，学用脱节"), ("二", "财务管理不规范，账目混乱")]
+    assert problems("会议听取汇报。主要表现在：一是理论学习不够深入。二是财务管理不规范。") == []   # nothing announced
+
+
+def test_problems_inline_item_cut_off_by_the_excerpts_end_is_left_out():
+    got = problems("巡察发现的主要问题：一是议事决策不规范。二是财务管理不严格。三是党员管理松")
+    assert [t for _, t, _, _ in got] == ["议事决策不规范", "财务管理不严格"]
+
+
 def test_problems_inline_lists_only_where_no_numbered_problems():
     got = problems("1.关于“学习不深”问题的整改。针对上述问题，一是学习不够深入；二是制度不健全。")
     assert [t for _, t, _, _ in got] == ["学习不深"]
