@@ -172,6 +172,12 @@ def counts(text):
      {"problems": 30, "completed": 24, "in_progress": 6}),
     ("巡察开展以来，发现问题247个，整改问题240个，移交问题线索18件。", {"problems": 247, "completed": 240}),
     ("共计25个问题已整改完成。", {"completed": 25}),
+    ("共发现被巡察单位在三个方面存在的问题58个。", {"problems": 58}),
+    ("巡察组已完成现场巡察，发现重点问题120个。", {"problems": 120}),
+    ("对于审计工作报告反映的356个问题，已整改到位。", {"problems": 356}),
+    ("会上，代表们提出的八项问题已分解到部门。", {"problems": 8}),
+    ("针对出具审计报告的12个项目的97个问题逐项复核。", {"problems": 97}),
+    ("细化12项主要任务、55项具体整改任务，制定29项整改措施。", {"measures": 29}),   # tasks are not measures
 ])
 def test_counts_shapes_of_the_genre(text, expected):
     assert counts(text) == expected
@@ -186,6 +192,10 @@ def test_counts_shapes_of_the_genre(text, expected):
     ("共转办线索5000条，已办结3100条。"),
     ("督导组已完成8个部门单位的督导工作，已整改3个村的台账。"),
     ("紧盯全面从严治党不力等三大问题。"),
+    # a share: common problems, one level's problems
+    ("对前两轮巡察发现的共性问题6项通报整改。"),
+    ("完成镇级问题整改38个。村级反馈的289个问题已完成整改259个。"),
+    ("梳理存在问题3个方面，逐项整改。"),
 ])
 def test_counts_not_a_total_of_problems(text):
     assert "problems" not in counts(text) and "completed" not in counts(text)
