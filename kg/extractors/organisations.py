@@ -30,7 +30,7 @@ _HEADS = (
     "督查组", "巡视组", "巡察组", "考察组", "审计组", "调研组", "检查组", "专班", "科", "处", "研究所",
     "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆", "协会", "学会", "法学会",
     "联合会", "商会", "文联", "科协", "妇联", "侨联", "残联", "工商联", "社科联", "总工会", "工会", "团委",
-    "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "居委会", "村委会", "中学",
+    "银行", "集团", "有限公司", "公司", "合作社", "林场", "农场", "牧场", "渔场", "新闻网", "报社", "电视台", "居委会", "村委会", "中学",
     "小学", "学校", "幼儿园", "医院", "兵团", "研究生院", "本科生院", "纪检监察组", "联席会议", "人大", "政协", "政治部", "委",
 )
 _NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
@@ -93,16 +93,16 @@ _LEAD_VERBS = tuple(sorted((
     "要求", "求", "提前", "函商", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
     "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
     "将", "使", "获得", "荣获", "通报", "发布", "送", "转交", "其中", "目前", "今年", "同时", "此外", "现",
-    "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
+    "加快", "实施", "打造", "用好", "强化", "加大", "写入", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
     "贯彻", "对照", "担任", "进驻", "列席", "执行", "领会", "形成", "今后", "指出", "着力", "同意", "深入",
-    "下沉", "主持", "出席", "带领", "陪同", "调研", "约谈", "召集", "严格", "反馈", "兼任", "我校", "本校", "该校",
+    "下沉", "主持", "出席", "带领", "陪同", "调研", "约谈", "召集", "严格", "兼任", "我校", "本校", "该校",
     "全校", "我院", "本院", "该院", "我局", "本局", "总体上", "总体", "发现", "另外", "近日", "日前", "会上",
     "随后", "最后", "首先", "然后", "此次", "本次", "有序", "所属", "下属", "直属", "隶属", "所辖", "聘请", "引入", "宣布", "宣读",
-    "宣讲", "介绍", "强调", "表示",
+    "宣讲", "介绍", "强调", "表示", "坚决", "入驻", "走进", "做好", "包括",
 ), key=len, reverse=True))
 # words that are verbs only before some characters (受理, 人大代表大会; 巡察 before a body it inspects)
-_LEAD_PATTERNS = ("受(?!理)", "代表(?!大会)", "“回头看”(?!工作|整改|办|组|领导|专项)",
+_LEAD_PATTERNS = ("受(?!理)", "代表(?!大会)", "反馈(?!意见|问题)", "统一(?!战线)", "“回头看”(?!工作|整改|办|组|领导|专项)",
                   "(?:巡察|巡视)(?!工作|整改|办|组|[一二三四五六七八九十]+组|机构|反馈|联络|专员|专项|领导|组织|"
                   "问题|“|巡察|人才|监督|期间|情况|意见|成果|制度|报告|干部|指导|督导|联动|协作|片区|移交|发现)")
 # verbs that also name a body's field (指导科, 建设局, 研究院) do not end a clause inside a name
@@ -110,7 +110,7 @@ _FIELD_WORDS = {"组织", "指导", "研究", "建设", "协调", "统筹", "推
                 "深化", "支持", "落实", "联系", "发展", "监督", "管理", "服务", "学习"}
 _VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v not in _FIELD_WORDS
                                     and v not in ("我校", "本校", "该校", "全校", "我院", "本院", "该院", "我局", "本局"))
-                           + "|召开|统一|高度|重视|部署|通过|提请|" + "|".join(_LEAD_PATTERNS))
+                           + "|召开|高度|重视|部署|通过|提请|" + "|".join(_LEAD_PATTERNS))
 # Words that end in a head word but are not bodies.
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
@@ -130,7 +130,7 @@ _NOT_ORG = re.compile(
 _GENERIC_BEFORE = re.compile(r"(?:各|部分|有的|一些|其他|其它|[两三四各上下同]级|本轮|被巡察|被巡视|"
                              r"被审计)$")
 _COUNT_BEFORE = re.compile(r"(?:\d+|[一二两三四五六七八九十百几多]+)(?:个|家|所)$")
-_GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|"
+_GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|省区市|单位|"
                            r"[省市县区]直|全(?!国)|[两三四]级|地方|基层(?=[\u4e00-\u9fff]*(?:法院|检察院))|"
                            r"村|社区|被巡察|被巡视|被审计)(?=[\u4e00-\u9fff（(])")
 # a 届次 before a place or a level is not part of the name: 十五届某镇党委 names 某镇党委
@@ -150,6 +150,8 @@ _LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该�
 _PASS_WORDS = {"专项", "股份", "青年", "老年", "少年", "从业", "事项", "日报", "交叉", "交通", "审批", "批发", "客户",
                "就业", "能源", "对外", "为民", "个体", "户籍"}
 _MAX_NAME = 22
+_VENUE_HEAD = re.compile(r"(?:会议|服务|活动|文化|党群)?中心$|礼堂$|大厅$")
+_HELD = re.compile(r"[^，,。；;]{0,12}?(?:召开|举行|举办)")
 # a government organ's party group in a post names the organ: 某局党组书记, 某院党组成员
 _PARTY_GROUP_POSTS = ("书记", "副书记", "成员")
 _HOST = re.compile(r"(?:局|厅|检察院|法院|中院|审计署)$")
@@ -186,7 +188,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
                     return i - k
             break
         i -= 1
-    while i < head_start and text[i] in "（(）)·•":
+    while i < head_start and text[i] in "（(）)·•”":  # (a quotation that closes before the name)
         i += 1
     return i
 
@@ -308,6 +310,8 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             if cut is not None:
                 name_start += cut
         name = text[name_start:m.end()]
+        if text[name_start - 1:name_start] == "在" and _VENUE_HEAD.search(name) and _HELD.match(text, m.end()):
+            continue  # 在某镇会议中心召开: where a meeting is held, not a body
         if len(name) < 2 or _NOT_ORG.match(name) or _GENERIC_NAME.match(name) \
                 or _GENERIC_BEFORE.search(text, max(0, name_start - 4), name_start):
             continue
