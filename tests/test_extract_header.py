@@ -111,6 +111,11 @@ def orgs(text):
     # a closing quotation before a name is no part of it; a venue where a meeting is held is no body
     ("意见80多条……”和平区委组织部紧盯问题。", ["和平区委组织部"]),
     ("在东岭镇会议中心召开反馈会，挖掘区会议中心培训功能。", ["区会议中心"]),
+    # the items of a list of bodies are bodies, though no level opens them
+    ("对东岭公司、西山公司、建设公司、城东处、北区项目办等5家单位党组织开展巡察。",
+     ["东岭公司", "西山公司", "建设公司", "城东处", "北区项目办"]),
+    ("市委统战部(台办、市民宗局、市侨办)参加。", ["市委统战部", "台办", "市民宗局", "市侨办"]),
+    ("明确整改责任、整改措施和财务处理办法。", []),
     # classes: the provinces as a kind (省区市), a unit's committee in general (单位党委)
     ("建立了省区市党委常委会研究巡视工作的制度，单位党委(党组)通报。", []),
     ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count

@@ -342,6 +342,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         if not taken.covers(nm.start(), nm.start() + 1):
             out.append(Mention("organisation", _span(text, nm.start(), nm.end())))
     out.sort(key=lambda o: o.span.start)
+    out = _listed_bodies(text, start, end, out)
     split: list[Mention] = []
     for o in out:
         pm = _PAIR.match(o.text)
@@ -356,6 +357,51 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         else:
             split.append(o)
     return split
+
+
+_LIST_CLAUSE = re.compile(r"[^，,。；;：:\n（）()“”]+")
+_HEAD_AT_END = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+# where the last item of a list ends and the clause goes on
+_LIST_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:等|开展|进行|参加|负责|实施|召开|的)")
+
+
+def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[Mention]:
+    """Items of an enumeration of bodies: where a 、-list names two or more bodies the grammar found,
+    another item that ends in a head word is a body too, though no level opens it (…、滁州处、高界处、
+    黄千项目办、合六改建办…, a college's 发展规划处、资产管理处).
+
+    >>> [m.text for m in _listed_bodies("对县财政局、县医保局、城东处、北区项目办开展巡察", 0, None, find_organisations(
+    ...     "对县财政局、县医保局、城东处、北区项目办开展巡察"))]
+    ['县财政局', '县医保局', '城东处', '北区项目办']
+    """
+    end = len(text) if end is None else end
+    if "、" not in text[start:end]:
+        return out
+    spans = [(o.span.start, o.span.end) for o in out]
+    added = []
+    for cl in _LIST_CLAUSE.finditer(text, start, end):
+        if "、" not in cl.group():
+            continue
+        items, pos = [], cl.start()
+        for part in cl.group().split("、"):
+            items.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        named = sum(1 for a, b in items if any(a <= s0 and e0 <= b for s0, e0 in spans))
+        if named < 2:
+            continue
+        last_a, last_b = items[-1]
+        tail = _LIST_TAIL.search(text, last_a, last_b)  # …、合六改建办等17家单位 / …、北区项目办开展巡察
+        if tail:
+            items[-1] = (last_a, tail.start())
+        for a, b in items:
+            name = text[a:b]
+            if any(s0 < b and a < e0 for s0, e0 in spans) or not 2 <= len(name) <= 12 \
+                    or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or not _HEAD_AT_END.search(name):
+                continue
+            if name[0] in _BODY_STOP or _NOT_ORG.match(name) or _GENERIC_NAME.match(name):
+                continue
+            added.append(Mention("organisation", _span(text, a, b), {"listed": True}))
+    return sorted(out + added, key=lambda o: o.span.start) if added else out
 
 
 @functools.lru_cache(maxsize=2)
