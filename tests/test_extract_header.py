@@ -116,6 +116,14 @@ def orgs(text):
      ["东岭公司", "西山公司", "建设公司", "城东处", "北区项目办"]),
     ("市委统战部(台办、市民宗局、市侨办)参加。", ["市委统战部", "台办", "市民宗局", "市侨办"]),
     ("明确整改责任、整改措施和财务处理办法。", []),
+    # ordinals coordinated without a second 第; a group stationed by a commission; a pronoun's level
+    ("市委第四、五巡察组和市委第二、三、六巡察组分别进驻。", ["市委第四、五巡察组", "市委第二、三、六巡察组"]),
+    ("区纪委监委派驻法院纪检监察组组长出席。", ["区纪委监委派驻法院纪检监察组"]),
+    ("协调该镇镇政府和有关部门。", ["镇政府"]),
+    ("完善巡察机构与县纪委监委协作机制。", ["县纪委监委"]),         # 机构与…: two bodies, not one name
+    # a congress's term is part of its name; a central organ's own department
+    ("十三届全国人大常委会第三十二次会议听取报告。", ["十三届全国人大常委会"]),
+    ("新华社国内部出品。贯彻党中央决策部署。", ["新华社国内部", "党中央"]),
     # classes: the provinces as a kind (省区市), a unit's committee in general (单位党委)
     ("建立了省区市党委常委会研究巡视工作的制度，单位党委(党组)通报。", []),
     ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count
@@ -221,6 +229,11 @@ def test_inspection_partial_date_needs_a_year_from_the_report():
 def test_inspection_team_names_with_mode_words(team, kind):
     i = inspection(f"2022年4月1日至5月20日，{team}对县林业局党组开展了巡察。")
     assert (i["team"], i["kind"]) == (team, kind)
+
+
+def test_inspection_team_with_ordinals_coordinated_without_a_second_di():
+    i = inspection("2022年10月至12月，市委第四、五巡察组对某区开展了联动巡察。")
+    assert (i["team"], i["kind"], i["start"], i["end"]) == ("市委第四、五巡察组", "联动巡察", "2022-10", "2022-12")
 
 
 def test_inspection_self_reference_as_target():

@@ -40,7 +40,7 @@ _MODS = r"(?:为期[^，,。；]{1,10}的)?(?:第" + _CN + r"+轮)?(?:常规|集
 # it is the committee's term, not part of the team's name).
 _LEVELS = r"(?:中央|省委|市委|区委|县委|州委|旗委|盟委|自治区党委|校党委|院党委|党委|党组|委党组|省|市|区|县)"
 TEAM = re.compile(
-    rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第{_CN}+)*)?"
+    rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第?{_CN}+)*)?"
     rf"{_MODE}{{0,2}}(?:巡视|巡察)(?:{_CN}+)?组")
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(

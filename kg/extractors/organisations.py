@@ -72,7 +72,9 @@ _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细�
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
 # the central organs and ministries named without a level word (kg.zh's fixed lists of the state);
 # plain words only, so the regex engine skips ahead on their first characters
-_NATIONAL_NAMES = re.compile("|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) +
+_NATIONAL_NAMES = re.compile("(?:" + "|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) + ")"
+                             # with a department of its own: 新华社国内部, 国务院办公厅
+                             r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"
                              r"|(?:" + "|".join(sorted(MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
@@ -135,6 +137,7 @@ _GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|�
                            r"村|社区|被巡察|被巡视|被审计)(?=[\u4e00-\u9fff（(])")
 # a 届次 before a place or a level is not part of the name: 十五届某镇党委 names 某镇党委
 _TERM = re.compile(r"第?[一二三四五六七八九十]+届")
+_TERM_BEFORE = re.compile(r"第?[一二三四五六七八九十]+届$")
 _ROUND_AFTER = re.compile(r"第[一二三四五六七八九十]+[轮批]|首[轮批]")
 _LEVEL_CHARS = "省市区县镇乡校州"
 _OPENING_LEVELS = "省市校"  # a bare level that opens a name inside a window (towns and villages end names)
@@ -150,6 +153,7 @@ _LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该�
 _PASS_WORDS = {"专项", "股份", "青年", "老年", "少年", "从业", "事项", "日报", "交叉", "交通", "审批", "批发", "客户",
                "就业", "能源", "对外", "为民", "个体", "户籍"}
 _MAX_NAME = 22
+_ENDS_LIKE_BODIES = re.compile(r"(?:机构|部门|单位|机关|组织)$")  # 巡察机构与纪委监委: two bodies, not one
 _VENUE_HEAD = re.compile(r"(?:会议|服务|活动|文化|党群)?中心$|礼堂$|大厅$")
 _HELD = re.compile(r"[^，,。；;]{0,12}?(?:召开|举行|举办)")
 # a government organ's party group in a post names the organ: 某局党组书记, 某院党组成员
@@ -173,6 +177,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
         elif ch in "（(）)·•":
             pass
         elif ch in "和与" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1) \
+                and not _ENDS_LIKE_BODIES.search(text, max(0, i - 4), i - 1) \
                 and text[i:i + 1] not in _LEVEL_CHARS and not _LEVEL.match(text, i) \
                 and place_at(text, i) is None and not _FIELD_BODY_AT.match(text, i):
             pass  # 信息化和网格管理指导科: 和/与 join two fields of one body (not 方针和省委, 情况和市政府)
@@ -196,6 +201,9 @@ def _window_start(text: str, end: int, head_start: int) -> int:
 _LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
 _VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
 _ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_CN_DIGITS = "一二三四五六七八九十"
+_COORDINATED_BARE = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?第[一二三四五六七八九十]+"
+                               r"(?:、[一二三四五六七八九十]+)*、$")
 _COORDINATED_ORDINALS = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?(?:第[一二三四五六七八九十]+、)+$")
 
 
@@ -261,7 +269,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         head = m.group()
         nxt = text[m.end():m.end() + 1]
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
-        if nxt and nxt in bad_next and not text.startswith("分别", m.end()):  # 部分 but 统战部分别
+        if nxt and nxt in bad_next and not text.startswith(("分别", "派驻"), m.end()):  # 部分 but 统战部分别, 委派 but 监委派驻
             continue
         prv = text[m.start() - 1:m.start()] if m.start() > 0 else ""
         if prv and prv in _PREV_WORD.get(head, ""):
@@ -275,6 +283,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
                 w = vm.end()
         if not _FIELD_BODIES.fullmatch(text, w, m.end()):  # 组织部 is a body, not 组织 + 部
             w = _trim_lead(text, w, m.start())
+        w0 = w
         for term in _TERM.finditer(text, w, m.start()):
             if _LEVEL_AT_START.match(text, term.end()) or _LEVEL.match(text, term.end()) \
                     or place_at(text, term.end()) or _ROUND_AFTER.match(text, m.end()):
@@ -283,12 +292,25 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         name_start = _name_start(text, head, w, m.start())
         if name_start is None:
             continue
-        # a stationed body is named after its host: 驻县委办纪检监察组
+        if head in ("人大常委会", "人大") and name_start > w0:
+            term = _TERM_BEFORE.search(text, w0, name_start)
+            if term:
+                name_start = term.start()  # 十三届全国人大常委会: a congress's term is part of its name
+        # a stationed body is named after its host: 驻县委办纪检监察组, and after the commission that
+        # stations it: 某区纪委监委派驻法院纪检监察组
         if name_start > start and text[name_start - 1] == "驻" and head.endswith(("组", "办事处")):
             name_start -= 1
-        # 市委第一、第二巡察组 is named as written
+            if text[name_start - 1:name_start] == "派":
+                sender = [a for a, b in found if b == name_start - 1 and text[a:b].endswith(("纪委", "监委"))]
+                if sender:
+                    name_start = sender[-1]
+        # 市委第一、第二巡察组 and 市委第四、五巡察组 are named as written
         if text.startswith("第", name_start):
             cm = _COORDINATED_ORDINALS.search(text, max(start, name_start - 16), name_start)
+            if cm:
+                name_start = cm.start()
+        elif text[name_start - 1:name_start] == "、" and text[name_start:name_start + 1] in _CN_DIGITS:
+            cm = _COORDINATED_BARE.search(text, max(start, name_start - 16), name_start)
             if cm:
                 name_start = cm.start()
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
@@ -309,6 +331,9 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
                 cut = open_at + 1
             if cut is not None:
                 name_start += cut
+        if text[name_start - 1:name_start] in "该本我全" and text[name_start:name_start + 1] in _LEVEL_CHARS \
+                and text[name_start + 1:name_start + 2] == text[name_start]:
+            name_start += 1  # 该镇|镇政府: the level after the pronoun is the pronoun's
         name = text[name_start:m.end()]
         if text[name_start - 1:name_start] == "在" and _VENUE_HEAD.search(name) and _HELD.match(text, m.end()):
             continue  # 在某镇会议中心召开: where a meeting is held, not a body
