@@ -124,6 +124,10 @@ def orgs(text):
     # a congress's term is part of its name; a central organ's own department
     ("十三届全国人大常委会第三十二次会议听取报告。", ["十三届全国人大常委会"]),
     ("新华社国内部出品。贯彻党中央决策部署。", ["新华社国内部", "党中央"]),
+    # a town named with a verb before one of its villages; a list item opened by a stop character
+    ("完成对建设镇前进村党支部、同心村党支部、和平村党支部的进驻。",
+     ["建设镇前进村党支部", "同心村党支部", "和平村党支部"]),
+    ("落实镇党委部署。", ["镇党委"]),
     # classes: the provinces as a kind (省区市), a unit's committee in general (单位党委)
     ("建立了省区市党委常委会研究巡视工作的制度，单位党委(党组)通报。", []),
     ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count

@@ -153,6 +153,7 @@ _LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该�
 _PASS_WORDS = {"专项", "股份", "青年", "老年", "少年", "从业", "事项", "日报", "交叉", "交通", "审批", "批发", "客户",
                "就业", "能源", "对外", "为民", "个体", "户籍"}
 _MAX_NAME = 22
+_TOWN_AND_VILLAGE = re.compile(r"[镇乡][\u4e00-\u9fff]{2,4}?[村居](?:委会|党支部|党总支|党委)")
 _ENDS_LIKE_BODIES = re.compile(r"(?:机构|部门|单位|机关|组织)$")  # 巡察机构与纪委监委: two bodies, not one
 _VENUE_HEAD = re.compile(r"(?:会议|服务|活动|文化|党群)?中心$|礼堂$|大厅$")
 _HELD = re.compile(r"[^，,。；;]{0,12}?(?:召开|举行|举办)")
@@ -211,8 +212,8 @@ def _trim_lead(text: str, i: int, head_start: int) -> int:
     """Skip verbs and function words that run into a name from the left."""
     while i < head_start and text[i:i + 2] not in _PASS_WORDS and place_at(text, i) is None:
         m = _LEAD_RE.match(text, i, head_start)
-        if not m:
-            break
+        if not m or _TOWN_AND_VILLAGE.match(text, m.end()):
+            break  # (建设镇根德村党支部: a town named with a verb, before one of its villages)
         i = m.end()
     return i
 
@@ -232,7 +233,8 @@ def _free_level(text: str, w: int, head_start: int) -> int | None:
 def _verbs(text: str, a: int, head_start: int, head_end: int) -> list[re.Match]:
     """The verbs between ``a`` and the head word (looking past the head, so that 巡察 before 办 is
     seen as part of 巡察办, not as the verb 巡察)."""
-    return [v for v in _VERBS_INSIDE.finditer(text, a, head_end) if v.start() < head_start]
+    return [v for v in _VERBS_INSIDE.finditer(text, a, head_end) if v.start() < head_start
+            and not _TOWN_AND_VILLAGE.match(text, v.end())]
 
 
 def _name_start(text: str, head: str, w: int, head_start: int) -> int | None:
@@ -418,7 +420,16 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
         tail = _LIST_TAIL.search(text, last_a, last_b)  # …、合六改建办等17家单位 / …、北区项目办开展巡察
         if tail:
             items[-1] = (last_a, tail.start())
-        for a, b in items:
+        for k, (a, b) in enumerate(items):
+            # an item opened by a stop character is still one name (、同顺兴村党支部)
+            inner = [j for j, (s0, e0) in enumerate(spans) if e0 == b and a < s0 <= a + 2 and k > 0
+                     and all(ch in _BODY_STOP for ch in text[a:s0])]
+            if inner:
+                old_start = spans[inner[0]][0]
+                spans[inner[0]] = (a, b)
+                out = [Mention("organisation", _span(text, a, b), dict(o.attrs))
+                       if (o.span.start, o.span.end) == (old_start, b) else o for o in out]
+                continue
             name = text[a:b]
             if any(s0 < b and a < e0 for s0, e0 in spans) or not 2 <= len(name) <= 12 \
                     or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or not _HEAD_AT_END.search(name):
