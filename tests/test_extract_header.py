@@ -240,6 +240,29 @@ def test_inspection_team_with_ordinals_coordinated_without_a_second_di():
     assert (i["team"], i["kind"], i["start"], i["end"]) == ("市委第四、五巡察组", "联动巡察", "2022-10", "2022-12")
 
 
+def test_inspection_entry_into_a_town_the_gazetteer_lacks():
+    i = inspection("2018年9月19日，县委第一巡察组正式进驻东岭镇，开展为期2个月的巡察。当天召开巡察东岭镇党委工作动员大会。")
+    assert (i["team"], i["target"], i["start"]) == ("县委第一巡察组", "东岭镇", "2018-09-19")
+
+
+def test_inspection_work_done_on_the_targets_names_them():
+    i = inspection("4月23日，县委第四巡察组完成对东岭镇前进村党支部、同心村党支部的进驻和动员工作。")
+    assert (i["team"], i["target"]) == ("县委第四巡察组", "东岭镇前进村党支部、同心村党支部")
+    i = inspection("目前，集团党委第一、第二巡察组已分别入驻物流公司党委。")
+    assert (i["team"], i["target"]) == ("集团党委第一、第二巡察组", "物流公司党委")
+
+
+def test_inspection_a_partner_team_is_not_the_team_and_the_round_is_the_teams():
+    i = inspection("根据省委第二轮巡视巡察联动工作部署，市委第四轮巡察分6个组开展，其中市委第四、五巡察组于2022年10月至12月，"
+                   "配合省委巡视组对某区党工委开展了联动巡察。")
+    assert (i["team"], i["round"], i["target"]) == ("市委第四、五巡察组", "市委第四轮", "某区党工委")
+
+
+def test_inspection_none_on_a_page_of_another_kind():
+    i = inspection("关于做好巡察整改情况公开工作的意见\n为加强巡察整改工作，县委巡察组对有关单位开展了巡察，现提出如下意见。")
+    assert i == {}   # (the genre is other: a rule about inspections, not a report of one)
+
+
 def test_inspection_self_reference_as_target():
     i = inspection("根据市委统一部署，市委第二巡察组于2021年4月6日至5月30日对我院党组进行了常规巡察。")
     assert i["target"] == "我院党组"
@@ -307,6 +330,11 @@ def test_audit_object_is_the_target_and_no_team_unless_stated():
     assert (i["kind"], i["target"], i["target_alias"]) == \
         ("审计", "宜昌市2022年度市级预算执行和其他财政收支", "2022年度市级预算执行和其他财政收支")
     assert "team" not in i
+
+
+def test_audit_object_of_a_title_broken_over_lines():
+    i = inspection("某日下午\n人大常委会会议听取\n国务院关于2020年度中央预算执行和\n其他财政收支审计查出问题整改情况的报告")
+    assert "".join(i["target"].split()) == "2020年度中央预算执行和其他财政收支"
 
 
 def test_audit_office_is_the_team_where_it_did_the_audit():

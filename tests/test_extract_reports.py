@@ -130,6 +130,11 @@ def test_metadata_month_only_date_is_written_as_gyearmonth():
      "inspection-rectification"),
     # a headline about an inspection that does not name its rectification
     ("某县深化专项巡察护航乡村振兴\n本报讯 巡察开展以来，发现问题24个，整改问题24个。", "inspection-news"),
+    # … and one that names it by clearing the problems (清零, 销号)
+    ("某镇：三色标注助推巡察反馈问题高效清零\n今年以来，镇纪委对照问题清单督办。", "inspection-rectification"),
+    # a page that is itself a rule about rectification is none of the genre's reports
+    ("关于做好巡察整改情况公开工作的意见\n为加强巡察整改工作，根据有关规定，现提出如下意见。", "other"),
+    ("某县巡察整改工作实施办法\n第一条 为规范巡察整改工作，制定本办法。", "other"),
     # other families
     ("某院召开审计整改工作推进会，研究审计发现问题整改。", "audit-rectification"),
     ("某院召开审计工作会议。", "other"),

@@ -258,7 +258,10 @@ _RECT_OWN = re.compile(r"现将[^。]{0,40}(?:整改|落实)[^。]{0,20}(?:予�
 # news of a round: entry, mobilisation, feedback, a review, the announcement that lists were published
 _NEWS = re.compile(r"向[^。，,；;\n]{1,30}?反馈|反馈了|反馈会|集中反馈|意见反馈|会议反馈|情况反馈|反馈工作|进行了?反馈|"
                    r"作了?反馈|进驻|动员(?:部署)?会|启动|听取[^。；;\n]{0,30}汇报|(?:开始|陆续|集中|向社会)公布")
-_RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章")
+_RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章|清零|销号")
+# a page that is itself a rule or a plan (关于做好…工作的意见, …实施办法) is no report of the genre
+_POLICY_TITLE = re.compile(r"^(?:[^关]{0,30})?关于[^。\n]{2,60}的(?:指导)?(?:意见|办法|规定|实施细则|细则|规则|决定|工作规程|"
+                           r"实施方案|工作方案)$|(?:实施办法|暂行办法|工作规程|实施细则)$")
 
 
 _PURPOSE = re.compile(r"(?:本报讯|[^，,。\n]{0,12}讯)?[ \t\u3000]*(?:[(（][^()（）\n]{0,30}[)）])?[ \t\u3000]*为了?[^，,。；;\n]{2,40}[，,]")
@@ -311,10 +314,15 @@ def classify_genre(text: str, title: Span | None = None) -> str:
     'inspection-news'
     >>> classify_genre("县纪委监委到某镇开展巡察反馈问题整改落实情况回访督查。")
     'inspection-rectification'
+    >>> t = "关于做好巡察整改情况公开工作的意见\\n为加强巡察整改工作，现提出如下意见。"
+    >>> classify_genre(t, Span(0, 17, t[:17]))
+    'other'
     """
     head = text[:800]
     lead = _lead(text, title)
     t = title.text if title is not None else ""
+    if _POLICY_TITLE.search(t.strip()):
+        return "other"
     family = None
     for scope in (lead, head):
         hits = [(m.start(), name) for name, pat in (("education", _EDU), ("audit", _AUDIT), ("inspection", _INSPECT))

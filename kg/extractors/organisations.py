@@ -307,14 +307,17 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
                 if sender:
                     name_start = sender[-1]
         # 市委第一、第二巡察组 and 市委第四、五巡察组 are named as written
+        cm = None
         if text.startswith("第", name_start):
             cm = _COORDINATED_ORDINALS.search(text, max(start, name_start - 16), name_start)
-            if cm:
-                name_start = cm.start()
         elif text[name_start - 1:name_start] == "、" and text[name_start:name_start + 1] in _CN_DIGITS:
             cm = _COORDINATED_BARE.search(text, max(start, name_start - 16), name_start)
-            if cm:
-                name_start = cm.start()
+        if cm:
+            name_start = cm.start()
+            di = text.index("第", cm.start())  # the body named just before the ordinals opens the name
+            owner = [a for a, b in found if b == di and a < di]
+            if owner:
+                name_start = owner[-1]
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
         seg = text[name_start:m.end()]
         if _BRACKET.search(seg):  # (most names have none)
