@@ -171,6 +171,7 @@ def test_resolve_central_short_names_are_one_entity():
     ("（某地晨报全媒体记者 某某）", ["某地晨报"]),
     ("全文完。（某县政府网）", ["某县政府网"]),
     ("来源：本网", []),
+    ("来源:东方新闻·东方号·政务\n字号", ["东方新闻"]),
 ])
 def test_organisations_news_outlets_named_as_sources(text, expected):
     from kg.extractors.organisations import find_outlets

@@ -69,6 +69,9 @@ def test_metadata_title_without_its_site_suffix_trailing_date_or_meeting_line():
     ("某某网北京11月10日消息(记者王某)据报道，巡视反馈情况已全部公布。", "某某网"),
     ("巡察组进驻某局开展巡察。\n举报电话：0000-1234567\n通报电子邮箱：x@example.cn", None),
     ("某镇启动巡察工作\n5月14日，召开动员会。巡察组将进驻。(某县政府网)\n页:\n[1]", "某县政府网"),
+    ("某事\n2021-09-15 17:30\n来源:东方新闻·东方号·政务\n正文。", "东方新闻"),          # the outlet, then its channels
+    ("某镇：三色标注\n来源:东岭镇 作者:甲乙 发布时间:2023-05-26\n正文。", "东岭镇"),     # a place speaks for its government
+    ("审计整改报告显示\n监制:罗晓\n记者:苏琪\n某社国内部出品", "某社国内部"),              # a producer's credit
 ])
 def test_metadata_issuer_from_fields_datelines_and_closing_brackets(text, issuer):
     assert _t(meta(text)["issuer"]) == issuer

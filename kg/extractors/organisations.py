@@ -493,7 +493,7 @@ _COORD_OPENING = re.compile("中央、|省、|市、|区、|县、")
 # 新甘肃·甘肃日报记者, and a bracketed outlet that ends a paragraph, (某县政府网)
 _OUTLET = r"[\u4e00-\u9fff]{1,10}?(?:新闻网|日报社|日报|晚报|报社|在线|网|新闻|电视台|融媒体中心|报)"
 _OUTLET_NAME = re.compile(_OUTLET)
-_SOURCE_FIELD = re.compile(rf"(?:来源|稿源)\s*[:：]\s*(?P<v>{_OUTLET}(?:[-－—/／]{_OUTLET})*)(?=$|[\s|｜】\]])", re.M)
+_SOURCE_FIELD = re.compile(rf"(?:来源|稿源)\s*[:：]\s*(?P<v>{_OUTLET}(?:[-－—/／]{_OUTLET})*)(?=$|[\s|｜】\]·•])", re.M)
 _BEFORE_DATELINE = re.compile(rf"{_OUTLET}(?:[\u4e00-\u9fff]{{2,4}})?(?:\d{{1,2}}月\d{{1,2}}日)?")  # …讯
 _BEFORE_REPORTER = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:[·/／][\u4e00-\u9fff]{2,10})*?(?:全媒体)?")  # …记者
 _ENDING = re.compile(rf"[(（](?P<v>{_OUTLET})[)）](?=\s*$)", re.M)
