@@ -368,7 +368,7 @@ GOLD_HOLDOUT = Path(__file__).resolve().parent / "gold-holdout"
 
 @pytest.fixture(scope="module")
 def holdout_scores(tmp_path_factory):
-    """tests/tools/score.py over one build of the 28 held-out pages: {"mean": per column, "overall": …}."""
+    """tests/tools/score.py over one build of the 38 held-out pages: {"mean": per column, "overall": …}."""
     import json
     import shutil
     import subprocess
@@ -388,14 +388,15 @@ def holdout_scores(tmp_path_factory):
 
 
 def test_holdout_overall_holds(holdout_scores):
-    """Measured 0.981 after the fixes of the held-out commits (0.609 as first measured, before them)."""
-    assert holdout_scores["overall"] >= 0.96, holdout_scores["mean"]
+    """Measured 0.968 on all 38 pages (h01–h28 0.981 after the fixes they led to, 0.609 before; the
+    second look h29–h38 0.906, the same before and after)."""
+    assert holdout_scores["overall"] >= 0.95, holdout_scores["mean"]
 
 
 @pytest.mark.parametrize("column, floor", [
-    # measured: meta 0.935, problems 1.000, policies 1.000, orgs 0.907, people 1.000, posts 1.000, counts 1.000
-    ("meta", 0.90), ("problems", 0.85), ("policies", 0.95), ("orgs", 0.87), ("people", 0.95), ("posts", 0.95),
-    ("counts", 0.85),
+    # measured: meta 0.890, problems 1.000, policies 1.000, orgs 0.914, people 0.947, posts 0.974, counts 1.000
+    ("meta", 0.86), ("problems", 0.85), ("policies", 0.95), ("orgs", 0.88), ("people", 0.92), ("posts", 0.94),
+    ("counts", 0.90),
 ])
 def test_holdout_columns_hold(holdout_scores, column, floor):
     assert holdout_scores["mean"][column] >= floor, holdout_scores["mean"]
