@@ -75,9 +75,18 @@ def has_traditional(text: str) -> bool:
     return any(ch in trad for ch in _ASTRAL.findall(text))
 
 
+# variant forms of traditional characters that OpenCC's t2s leaves as they are (陜西 stays 陜西)
+_VARIANTS = str.maketrans({"陜": "陕", "擡": "抬", "竝": "并", "粧": "妆"})
+
+
 def to_simplified(text: str) -> str:
-    """Convert traditional characters to simplified with OpenCC's t2s (phrases, then characters)."""
-    return _t2s().convert(text)
+    """Convert traditional characters to simplified with OpenCC's t2s (phrases, then characters),
+    and the few variant forms it leaves.
+
+    >>> to_simplified("陜西分公司黨委")
+    '陕西分公司党委'
+    """
+    return _t2s().convert(text).translate(_VARIANTS)
 
 
 def normalise(text: str) -> tuple[str, bool]:

@@ -23,15 +23,12 @@ import re
 from dataclasses import dataclass, field
 
 from kg.doc import Doc, Span
-from kg.zh import place_levels, place_prefix
+from kg.zh import CENTRAL_ALIASES, CENTRAL_BODIES, MINISTRIES, place_levels, place_prefix
 
-_NATIONAL = re.compile(r"^(?:中共中央|党中央|中央|国务院|国家|全国|中办|国办|中纪委|最高人民|新华社|人民日报)|"
-                       r"^(?:外交|国防|教育|科学技术|科技|工业和信息化|公安|国家安全|民政|司法|财政|人力资源和社会保障|"
-                       r"自然资源|生态环境|住房和城乡建设|交通运输|水利|农业农村|商务|文化和旅游|退役军人事务|应急管理|审计)部$")
+_NATIONAL = re.compile(r"^(?:中央|国家|全国|最高人民|" + "|".join(CENTRAL_BODIES) + ")|"
+                       r"^(?:" + "|".join(MINISTRIES) + ")部$")
 # national bodies better known by an abbreviation: both spellings are one entity
-NATIONAL_ALIASES = {"中纪委": "中央纪委", "中共中央纪委": "中央纪委", "中央纪律检查委员会": "中央纪委",
-                    "中办": "中共中央办公厅", "国办": "国务院办公厅", "中组部": "中央组织部",
-                    "中宣部": "中央宣传部", "央视": "中央广播电视总台", "中央电视台": "中央广播电视总台"}
+NATIONAL_ALIASES = CENTRAL_ALIASES
 _PRONOUNS = {"我委", "本委", "委机关", "我局", "本局", "我办", "本办", "我部", "本部", "我院", "本院"}
 
 

@@ -177,6 +177,26 @@ def _place_levels() -> dict[str, str]:
     return levels
 
 
+# The state's own fixed lists (like the gazetteer, not taken from any report): the central organs of
+# the party and the state and the central news organisations, by the names and short names used for
+# them without a level word; and the State Council's ministries, present and former, by their field.
+CENTRAL_BODIES = ("中共中央", "党中央", "国务院", "中办", "国办", "中组部", "中宣部", "中联部", "中纪委", "中央纪委",
+                  "国家监委", "审计署", "全国人大", "全国政协", "最高人民法院", "最高人民检察院", "最高法", "最高检",
+                  "中央政法委", "央视", "央广", "新华社", "中新社", "人民日报", "光明日报", "经济日报", "解放军报",
+                  "中国日报", "科技日报")
+MINISTRIES = ("外交", "国防", "教育", "科学技术", "科技", "工业和信息化", "公安", "国家安全", "民政", "司法", "财政",
+              "人力资源和社会保障", "自然资源", "生态环境", "住房和城乡建设", "交通运输", "水利", "农业农村", "商务",
+              "文化和旅游", "退役军人事务", "应急管理",
+              # former ministries whose names no company or college department takes (not 人事部, 建设部,
+              # 监察部: those are also departments of an enterprise)
+              "国土资源", "环境保护", "铁道", "信息产业", "劳动和社会保障")
+# national bodies better known by a short name: both spellings are one entity
+CENTRAL_ALIASES = {"中纪委": "中央纪委", "中共中央纪委": "中央纪委", "中央纪律检查委员会": "中央纪委",
+                   "中办": "中共中央办公厅", "国办": "国务院办公厅", "中组部": "中央组织部", "中宣部": "中央宣传部",
+                   "中联部": "中央对外联络部", "最高法": "最高人民法院", "最高检": "最高人民检察院",
+                   "央视": "中央广播电视总台", "中央电视台": "中央广播电视总台", "中新社": "中国新闻社"}
+
+
 # the 55 ethnic minorities (a fixed national list), as they appear in autonomous place names
 _ETHNIC = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
            "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 "

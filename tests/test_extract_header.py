@@ -100,6 +100,36 @@ def orgs(text):
     ("12个省直单位党组和县直部门参加。", []),
     ("两级教育整顿办主任参会。", []),
     ("成立整改工作组，聘请会计事务所。", []),                            # kinds of body, not bodies
+    ("新建民办学校和公办医院，引进国际学校，关注中小学开学。", []),     # a word of kind before a head
+    ("县人民医院和县第一中学负责。", ["县人民医院", "县第一中学"]),
+    # verbs and adverbs that run into a name; nouns that look like verbs inside one
+    ("坚决落实集团党委部署，入驻物流公司党委，走进派出所，做好派出所工作。", ["集团党委", "物流公司党委", "派出所", "派出所"]),
+    ("共9个单位（包括学校办公室、纪委办公室）。", ["学校办公室", "纪委办公室"]),
+    ("学院巡视反馈意见整改落实工作领导小组召开会议。", ["学院巡视反馈意见整改落实工作领导小组"]),
+    ("对市林场、市委统一战线工作部开展巡察。", ["市林场", "市委统一战线工作部"]),
+    ("县委巡察组向县委反馈巡察情况。", ["县委巡察组", "县委"]),
+    # a closing quotation before a name is no part of it; a venue where a meeting is held is no body
+    ("意见80多条……”和平区委组织部紧盯问题。", ["和平区委组织部"]),
+    ("在东岭镇会议中心召开反馈会，挖掘区会议中心培训功能。", ["区会议中心"]),
+    # the items of a list of bodies are bodies, though no level opens them
+    ("对东岭公司、西山公司、建设公司、城东处、北区项目办等5家单位党组织开展巡察。",
+     ["东岭公司", "西山公司", "建设公司", "城东处", "北区项目办"]),
+    ("市委统战部(台办、市民宗局、市侨办)参加。", ["市委统战部", "台办", "市民宗局", "市侨办"]),
+    ("明确整改责任、整改措施和财务处理办法。", []),
+    # ordinals coordinated without a second 第; a group stationed by a commission; a pronoun's level
+    ("市委第四、五巡察组和市委第二、三、六巡察组分别进驻。", ["市委第四、五巡察组", "市委第二、三、六巡察组"]),
+    ("区纪委监委派驻法院纪检监察组组长出席。", ["区纪委监委派驻法院纪检监察组"]),
+    ("协调该镇镇政府和有关部门。", ["镇政府"]),
+    ("完善巡察机构与县纪委监委协作机制。", ["县纪委监委"]),         # 机构与…: two bodies, not one name
+    # a congress's term is part of its name; a central organ's own department
+    ("十三届全国人大常委会第三十二次会议听取报告。", ["十三届全国人大常委会"]),
+    ("新华社国内部出品。贯彻党中央决策部署。", ["新华社国内部", "党中央"]),
+    # a town named with a verb before one of its villages; a list item opened by a stop character
+    ("完成对建设镇前进村党支部、同心村党支部、和平村党支部的进驻。",
+     ["建设镇前进村党支部", "同心村党支部", "和平村党支部"]),
+    ("落实镇党委部署。", ["镇党委"]),
+    # classes: the provinces as a kind (省区市), a unit's committee in general (单位党委)
+    ("建立了省区市党委常委会研究巡视工作的制度，单位党委(党组)通报。", []),
     ("向环保局等6家党委和3家区直部门党委反馈。", ["环保局"]),      # 6家党委 is a count
     ("集团所属物流公司党支部、下属贸易公司党总支参加。", ["物流公司党支部", "贸易公司党总支"]),
     ("东城法院召开会议，各级法院、基层法院、全省法院队伍参加。", ["东城法院"]),
@@ -119,12 +149,29 @@ def test_organisations_genre_grammar(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("由国土资源部、环境保护部和铁道部负责。", ["国土资源部", "环境保护部", "铁道部"]),   # former ministries
+    ("据光明日报报道，中联部和最高检、审计署派员。", ["光明日报", "中联部", "最高检", "审计署"]),
+    ("坚持实事求是，工程建设部配合。", []),     # a company's department is not the former ministry
+])
+def test_organisations_central_bodies_from_the_states_own_list(text, expected):
+    assert [o for o in orgs(text) if o in expected or o in ("建设部", "求是")] == expected
+
+
+def test_resolve_central_short_names_are_one_entity():
+    from kg.resolve import org_key
+    assert org_key("最高检", "某县") == org_key("最高人民检察院", "某市") == "national|最高人民检察院"
+    assert org_key("国土资源部", "某县") == "national|国土资源部"
+    assert not org_key("人事部", "某县").startswith("national")     # a department, not the former ministry
+
+
+@pytest.mark.parametrize("text, expected", [
     ("来源：东方日报-东方网", ["东方日报", "东方网"]),
     ("东方网北京5月3日讯 今天", ["东方网"]),
     ("（东方日报/东方新闻记者 某某）", ["东方日报", "东方新闻"]),
     ("（某地晨报全媒体记者 某某）", ["某地晨报"]),
     ("全文完。（某县政府网）", ["某县政府网"]),
     ("来源：本网", []),
+    ("来源:东方新闻·东方号·政务\n字号", ["东方新闻"]),
 ])
 def test_organisations_news_outlets_named_as_sources(text, expected):
     from kg.extractors.organisations import find_outlets
@@ -187,6 +234,34 @@ def test_inspection_partial_date_needs_a_year_from_the_report():
 def test_inspection_team_names_with_mode_words(team, kind):
     i = inspection(f"2022年4月1日至5月20日，{team}对县林业局党组开展了巡察。")
     assert (i["team"], i["kind"]) == (team, kind)
+
+
+def test_inspection_team_with_ordinals_coordinated_without_a_second_di():
+    i = inspection("2022年10月至12月，市委第四、五巡察组对某区开展了联动巡察。")
+    assert (i["team"], i["kind"], i["start"], i["end"]) == ("市委第四、五巡察组", "联动巡察", "2022-10", "2022-12")
+
+
+def test_inspection_entry_into_a_town_the_gazetteer_lacks():
+    i = inspection("2018年9月19日，县委第一巡察组正式进驻东岭镇，开展为期2个月的巡察。当天召开巡察东岭镇党委工作动员大会。")
+    assert (i["team"], i["target"], i["start"]) == ("县委第一巡察组", "东岭镇", "2018-09-19")
+
+
+def test_inspection_work_done_on_the_targets_names_them():
+    i = inspection("4月23日，县委第四巡察组完成对东岭镇前进村党支部、同心村党支部的进驻和动员工作。")
+    assert (i["team"], i["target"]) == ("县委第四巡察组", "东岭镇前进村党支部、同心村党支部")
+    i = inspection("目前，集团党委第一、第二巡察组已分别入驻物流公司党委。")
+    assert (i["team"], i["target"]) == ("集团党委第一、第二巡察组", "物流公司党委")
+
+
+def test_inspection_a_partner_team_is_not_the_team_and_the_round_is_the_teams():
+    i = inspection("根据省委第二轮巡视巡察联动工作部署，市委第四轮巡察分6个组开展，其中市委第四、五巡察组于2022年10月至12月，"
+                   "配合省委巡视组对某区党工委开展了联动巡察。")
+    assert (i["team"], i["round"], i["target"]) == ("市委第四、五巡察组", "市委第四轮", "某区党工委")
+
+
+def test_inspection_none_on_a_page_of_another_kind():
+    i = inspection("关于做好巡察整改情况公开工作的意见\n为加强巡察整改工作，县委巡察组对有关单位开展了巡察，现提出如下意见。")
+    assert i == {}   # (the genre is other: a rule about inspections, not a report of one)
 
 
 def test_inspection_self_reference_as_target():
@@ -258,6 +333,11 @@ def test_audit_object_is_the_target_and_no_team_unless_stated():
     assert "team" not in i
 
 
+def test_audit_object_of_a_title_broken_over_lines():
+    i = inspection("某日下午\n人大常委会会议听取\n国务院关于2020年度中央预算执行和\n其他财政收支审计查出问题整改情况的报告")
+    assert "".join(i["target"].split()) == "2020年度中央预算执行和其他财政收支"
+
+
 def test_audit_office_is_the_team_where_it_did_the_audit():
     i = inspection("审计整改情况报告\n县审计局依法审计了2021年度县级预算执行和其他财政收支情况，审计查出问题已整改。")
     assert (i["team"], i["target"]) == ("县审计局", "2021年度县级预算执行和其他财政收支")
@@ -294,6 +374,13 @@ def people(text):
     ("同时，王志刚书记指出，杜明远市长在会上讲话。", [("王志刚", "书记"), ("杜明远", "市长")]),
     ("校纪委刘晓燕老师出席。", [("刘晓燕", "老师")]),
     ("“宋国强同志在会上的讲话精神”", [("宋国强", None)]),
+    ("郑明远书记、韩卫东副校长、罗志刚常务副校长参加。",
+     [("郑明远", "书记"), ("韩卫东", "副校长"), ("罗志刚", "常务副校长")]),
+    ("组长林海、副组长叶青、联络员孔明亮、组员周丽参加。",
+     [("林海", "组长"), ("叶青", "副组长"), ("孔明亮", "联络员"), ("周丽", "组员")]),
+    ("会议由韩卫东主持。", [("韩卫东", None)]),
+    ("县水利局局长衣守成出席会议。", [("衣守成", "县水利局局长")]),   # a surname the list lacks, after a full post
+    ("局长衣守成出席会议。", []),                                    # … but not after a bare post
 ])
 def test_people_post_and_name_in_every_order(text, expected):
     assert people(text) == expected
@@ -318,12 +405,17 @@ def test_people_the_following_word_decides_the_length_of_the_name(text, expected
     ("会议要求抓好整改。（韩冰 || 责任编辑 苏琪）", [("韩冰", None), ("苏琪", "责任编辑")]),
     ("会议要求抓好整改。（韩冰 周敏 王立新）", [("韩冰", None), ("周敏", None), ("王立新", None)]),
     ("会议要求抓好整改（试行）。", []),
+    ("通讯员孔明亮 记者周丽报道：5月6日，", [("孔明亮", "通讯员"), ("周丽", "记者")]),
+    ("监制:罗晓\n统筹:邱海,、韩冰\n设计:苏琪\n某社出品", [("罗晓", "监制"), ("邱海", "统筹"), ("韩冰", "统筹"), ("苏琪", "设计")]),
+    ("首页 > 要闻\n(郑晓峰)5月6日，县委召开会议。", [("郑晓峰", None)]),      # a byline opening the body
 ])
 def test_people_bylines(text, expected):
     assert people(text) == expected
 
 
 @pytest.mark.parametrize("text", [
+    "媒体记者应邀参加新闻发布会，干部全体参会。",
+    "方案中明确第一书记要主动参与。",
     "党委书记抓落实，组长单位牵头。",
     "一是党的领导方面：学习不够。",
     "加强干部管理工作。",

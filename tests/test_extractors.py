@@ -229,6 +229,16 @@ def test_extractors_policies_non_policies_are_typed(title, typ, is_policy):
     assert policies(f"观看《{title}》")[0][1:3] == (typ, is_policy)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("事迹被某市电视台《晚间半小时》《百姓话题》等报道。", [("晚间半小时", "Broadcast"), ("百姓话题", "Broadcast")]),
+    ("组织干部观看《某某警示录》专题片。", [("某某警示录", "Broadcast")]),
+    ("在《晚间半小时》中提到。", [("晚间半小时", "OtherDocument")]),      # no frame: the name proves nothing
+    ("央视《某某工作规定》解读。", [("某某工作规定", "Rules")]),            # a genre word outweighs the frame
+])
+def test_extractors_policies_broadcasts_by_their_frame_not_their_name(text, expected):
+    assert [(g[0], g[1]) for g in policies(text)] == expected
+
+
 def test_extractors_policies_unbalanced_bracket_is_skipped():
     assert policies("《未闭合的标题，正文继续\n下一行") == []
 

@@ -23,6 +23,10 @@ def test_normalise_converts_traditional_to_simplified():
     assert text == "关于「党风廉政建设」问题的整改"
 
 
+def test_normalise_converts_variants_opencc_leaves():
+    assert normalise("集團黨委對陜西分公司開展巡察")[0] == "集团党委对陕西分公司开展巡察"
+
+
 def test_normalise_leaves_simplified_alone():
     assert normalise("关于党风廉政建设问题") == ("关于党风廉政建设问题", False)
 

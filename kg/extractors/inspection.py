@@ -40,7 +40,7 @@ _MODS = r"(?:为期[^，,。；]{1,10}的)?(?:第" + _CN + r"+轮)?(?:常规|集
 # it is the committee's term, not part of the team's name).
 _LEVELS = r"(?:中央|省委|市委|区委|县委|州委|旗委|盟委|自治区党委|校党委|院党委|党委|党组|委党组|省|市|区|县)"
 TEAM = re.compile(
-    rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第{_CN}+)*)?"
+    rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第?{_CN}+)*)?"
     rf"{_MODE}{{0,2}}(?:巡视|巡察)(?:{_CN}+)?组")
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(
@@ -66,7 +66,7 @@ _FEEDBACK_MEETING = re.compile(r"反馈(?:会议?|工作会)")
 _MEETING_HELD = re.compile(r"召开|举行")
 _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
 # a team at work: …开展巡察, 完成进驻; the launch of a round: 正式启动第三轮巡察
-_ACTING = re.compile(r"(?:开展|进行|进驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻")
+_ACTING = re.compile(r"(?:开展|进行|进驻|入驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻|入驻")
 _LAUNCH = re.compile(rf"(?:正式)?(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)")
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
 _FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?=[^，,。；;]{{0,4}}?(?:反馈|情况|意见))"
@@ -78,7 +78,13 @@ _MOBILISATION = re.compile(
     r"(?P<target>[^，,。；;]{2,40}?)"
     r"(?:工作)?(?:动员|见面)(?:部署)?(?:大会|会)")
 # the entry: TEAM进驻TARGET
-_ENTRY = re.compile(r"进驻(?P<target>[^，,。；;！？\n]{2,40}?)(?=[，,。；;]|开展|进行|召开)")
+_ENTRY = re.compile(r"(?:进驻|入驻)(?P<target>[^，,。；;！？\n]{2,40}?)(?=[，,。；;]|开展|进行|召开|$)")
+# a town, a street or a village the gazetteer does not hold still reads as a place (进驻某某镇)
+_PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:镇|乡|街道|村|社区)$")
+# the round's work done on its targets: 完成对TARGET的进驻和动员工作, 已完成对TARGET的现场巡察
+_COMPLETED_ON = re.compile(r"完成(?:了)?对(?P<target>[^。；;！？\n]{2,120}?)的(?:集中)?(?:进驻|现场巡察|巡察|巡视)")
+# a team that helps another is its partner, not the team: 配合省委巡视组对…开展了联动巡察
+_PARTNER = re.compile(r"(?:配合|协助|会同|联合|陪同)$")
 _PERIOD = re.compile(r"(?:巡视|巡察)期间[(（](?P<period>[^()（）]{6,40})[)）]")
 # a round's targets: 巡察对象包括…
 _OBJECTS = re.compile(r"(?:巡视|巡察)对象(?:包括|为|是)(?P<target>[^。；;！？\n]{2,200}?)(?=[。；;！？\n]|$)")
@@ -102,10 +108,11 @@ _SENTENCE_END = re.compile(r"[。！？；;\n]")
 _ABOUT_INSPECTION = re.compile(r"巡|反馈|进驻|督|整改")  # a sentence without these states nothing here
 _TEAM_NAME = re.compile(r"(?:巡视|巡察)" + _CN + "?组$")
 
-# Audit rectification: the audited object, and the office where the text says it did the audit.
+# Audit rectification: the audited object (a title broken over lines still names one object), and
+# the office where the text says it did the audit.
 _AUDIT_OBJECT = re.compile(
     r"(?P<object>(?:\d{4}年度?|年度)?[\u4e00-\u9fff]{0,6}?(?:预算执行|财政收支|决算|经济责任|财务收支)"
-    r"[\u4e00-\u9fff]{0,14}?)(?:的)?审计(?:查出|发现)?(?:的)?(?:问题|整改|工作报告)")
+    r"(?:[\u4e00-\u9fff]|\n(?=[\u4e00-\u9fff])){0,14}?)(?:的)?审计(?:查出|发现)?(?:的)?(?:问题|整改|工作报告)")
 _AUDIT_TEAM = re.compile(
     r"(?P<team>[\u4e00-\u9fff]{2,16}?)(?:依法)?(?:审计了(?P<audited>[^，,。；;]{2,40}?)(?:的?情况)?(?=[，,。；;]|$)|"
     r"对(?P<target>[^，,。；;]{2,20}?)(?:开展|进行)(?:了|的)|"
@@ -214,19 +221,30 @@ def _round_span(doc: Doc, m: re.Match) -> Span:
     return doc.span(body[0].span.start if body else level.start(), m.end("round"))
 
 
-def _round(doc: Doc, head_end: int) -> Span | None:
+def _round(doc: Doc, head_end: int, team: Span | None = None) -> Span | None:
     """The round: the first one the text names, unless it names rounds of several inspections
-    (九届…第三批 and 十届…第一轮) or the round belongs to another inspection listed before it
-    (交叉巡察和八届市委第十三轮巡察)."""
+    (九届…第三批 and 十届…第一轮) — of which the round of the team's own committee is taken when the
+    team names it (省委第二轮巡视… and 市委第四轮巡察 with 市委第四巡察组) — or the round belongs to
+    another inspection listed before it (交叉巡察和八届市委第十三轮巡察)."""
     text = doc.text
     rounds = [_round_span(doc, m) for m in ROUND.finditer(text, 0, head_end)]
     if not rounds:
         return None
-    numbers = set()
-    for r in rounds:
-        n = _ROUND_NUMBER.match("".join(r.text.split()))
-        numbers.add(("一" if n.group(2) else n.group(1)) if n else r.text)
-    if len(numbers) > 1:
+
+    def numbers_of(rs):
+        out = set()
+        for r in rs:
+            n = _ROUND_NUMBER.match("".join(r.text.split()))
+            out.add(("一" if n.group(2) else n.group(1)) if n else r.text)
+        return out
+
+    if len(numbers_of(rounds)) > 1 and team is not None:
+        level = _ROUND_LEVEL.match(team.text)
+        if level and level.group() not in ("第", "首"):
+            own = [r for r in rounds if level.group() in r.text]
+            if own and len(numbers_of(own)) == 1 and len(own) < len(rounds):
+                rounds = own
+    if len(numbers_of(rounds)) > 1:
         return None
     first = rounds[0]
     if re.search(rf"{_KIND}(?:和|及|、)$", text[max(0, first.start - 8):first.start]):
@@ -241,6 +259,8 @@ def extract_inspection(doc: Doc) -> None:
         out = _audit(doc)
     elif genre == "education-rectification":
         out = _education(doc)
+    elif genre == "other":
+        out = {}  # a page that only mentions inspections reports on none
     else:
         out = _inspection(doc)
     doc.facts["inspection"] = {k: v for k, v in out.items() if v is not None}
@@ -275,7 +295,8 @@ def _inspection(doc: Doc) -> dict:
             if header is None:
                 header = h
             before = [t_ for t_ in teams if t_.end <= h.start()]
-            put("team", before[-1] if before else None)
+            own = [t_ for t_ in before if not _PARTNER.search(text, max(0, t_.start - 2), t_.start)]
+            put("team", (own or before)[-1] if before else None)
             put("target", lambda: _target(doc, h.start("target"), h.end("target")))
             put("kind", doc.span(h.start("kind"), h.end("kind")))
             if not before:
@@ -348,11 +369,15 @@ def _inspection(doc: Doc) -> dict:
             feedback_at.append((s, at))
             if teams or to or of:
                 continue
+        done = _COMPLETED_ON.search(text, s, e)
+        if done and any(t_.end <= done.start() for t_ in teams):
+            put("team", [t_ for t_ in teams if t_.end <= done.start()][-1])
+            put("target", lambda: _target(doc, done.start("target"), done.end("target")))
         if entry and any(t_.end <= entry.start() for t_ in teams):
             put("team", [t_ for t_ in teams if t_.end <= entry.start()][-1])
             # (进驻一个多月以来 names no target: it must read as a body or a place)
             if find_organisations(text, entry.start("target"), entry.end("target")) \
-                    or place_at(text, entry.start("target")):
+                    or place_at(text, entry.start("target")) or _PLACE_NAME.fullmatch(entry.group("target")):
                 put("target", lambda: _target(doc, entry.start("target"), entry.end("target")))
                 if "start" not in out:
                     ds = _dates(doc, s, entry.start(), year)
@@ -395,7 +420,7 @@ def _inspection(doc: Doc) -> dict:
         if c:
             out["target"] = doc.span(c.start(), c.end())
     if not supervision and (out.get("kind") is None or _base(out["kind"].text) in ("巡视", "巡察")):
-        out["round"] = _round(doc, head_end)
+        out["round"] = _round(doc, head_end, out.get("team"))
     if "kind" not in out and out.get("round") is not None:  # 十五届某镇党委第一轮巡察
         k = re.compile(r"巡视|巡察").search(text, out["round"].end)
         out["kind"] = doc.span(k.start(), k.end())

@@ -10,8 +10,9 @@ Where the genre puts them:
 - the **issuer**: the signature (an organisation line above the closing date), the title's author
   (``X关于…的通报``), a ``发布机构：``/``来源：`` field (``来源：人民网-人民日报`` is the paper), a news
   dateline (``某某日报讯``, ``某某在线11月8日讯``), a masthead line (``某某日报 2021年04月10日``), a
-  page title's site suffix, an outlet in brackets closing the text, or the outlet whose reporter
-  wrote the item;
+  page title's site suffix, an outlet in brackets closing the text, a producer's credit closing it
+  (``某社国内部出品``), or the outlet whose reporter wrote the item; a ``来源：`` that names a place
+  (``来源：某某镇``) names its government, and of ``来源：某某新闻·某某号`` the outlet is the first part;
 - the **date**: the signature's date, a date closing the title line, an audit report's meeting line
   (``——DATE在…人大常委会第N次会议上``; a month without a day stays a month), a ``发布时间：``/``成文
   时间：``/``发文时间：`` field, a bare timestamp line before ``来源：``, or a masthead line. A partial
@@ -45,7 +46,7 @@ _PUBDATE = re.compile(r"(?:发布日期|发布时间|成文日期|成文时间|�
 # a 文件名称：/标题： field, its value on the same line or the next
 _TITLE_FIELD = re.compile(r"(?:^|\n)[ \t\u3000•·]*(?:文件名称|标题|原标题)\s*[:：][ \t\u3000]*\n?\s*(?P<v>[^\n]{3,80}?)[ \t\u3000]*(?=\n|$)")
 # what an outlet's name ends with; a body's name ends with an organisational head word
-_OUTLET_END = r"(?:新闻网|网站|网|日报|晚报|报|在线|电视台|广播电视台|新闻社|融媒体中心|新闻中心|客户端)"
+_OUTLET_END = r"(?:新闻网|网站|网|日报|晚报|报|在线|电视台|广播电视台|新闻社|融媒体中心|新闻中心|新闻|客户端)"
 _BODY_END = re.compile(_OUTLET_END + r"$|(?:办公室|委员会|办|局|委|组|部|院|厅|政府|中心|处|科|所|社|党委|党组|会)$")
 _OUTLET = re.compile(r"(?P<v>[\u4e00-\u9fff]{2,10}(?:网|报|日报|电视台|新闻社|融媒体中心))(?:讯|记者|消息)")
 # a dateline: 某某日报讯 / 某某在线11月8日讯 / 某某网兰州6月15日讯 / 新华社北京7月1日电
@@ -70,7 +71,7 @@ _CHROME_WORDS = ("当前位置", "您的位置", "所在位置", "信息索引�
                  "返回首页", "返回顶部", "打印本页", "关闭窗口", "收藏本页", "浏览量", "阅读次数", "点击数", "访问量",
                  "统一刊号", "版权所有", "主办单位", "ICP备", "主动公开", "关怀版")
 _CHROME_LINES = {"字号", "打印", "关闭", "收藏", "返回", "正文", "详细介绍", "详情", "首页", "大", "中", "小",
-                 "【大", "【打印】", "【关闭】", "分享", "相关文章", "相關文章", "页"}
+                 "【大", "【打印】", "【关闭】", "分享", "相关文章", "页"}
 
 
 def _lines(text: str):
@@ -182,9 +183,18 @@ def _field_issuer(doc: Doc) -> Span | None:
             if cut >= 0:
                 s = cut + 1
             v = text[s:end]
-            if _is_body_name(v):
+            if _is_body_name(v) or (key == ("来源",) and _PLACE_SOURCE.fullmatch(v)):
                 return doc.span(s, end)
+            first = re.match(r"[^·•]+", v)  # 澎湃新闻·澎湃号·政务: the outlet, then its channels
+            if first and first.end() < len(v) and _is_body_name(first.group()):
+                return doc.span(s, s + first.end())
     return None
+
+
+# a place named as the source speaks for its government (来源：某某镇)
+_PLACE_SOURCE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:镇|乡|街道|县|区|市)")
+# the closing credits of a news graphic: 某社国内部出品
+_PRODUCER = re.compile(r"^[ \t\u3000]*(?P<v>[\u4e00-\u9fff]{2,16}?)(?:出品|制作)[ \t\u3000]*$", re.M)
 
 
 def _meeting_date(doc: Doc) -> DateValue | None:
@@ -258,7 +268,10 @@ _RECT_OWN = re.compile(r"现将[^。]{0,40}(?:整改|落实)[^。]{0,20}(?:予�
 # news of a round: entry, mobilisation, feedback, a review, the announcement that lists were published
 _NEWS = re.compile(r"向[^。，,；;\n]{1,30}?反馈|反馈了|反馈会|集中反馈|意见反馈|会议反馈|情况反馈|反馈工作|进行了?反馈|"
                    r"作了?反馈|进驻|动员(?:部署)?会|启动|听取[^。；;\n]{0,30}汇报|(?:开始|陆续|集中|向社会)公布")
-_RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章")
+_RECT = re.compile(r"整改|督查|回访|成果运用|后半篇文章|清零|销号")
+# a page that is itself a rule or a plan (关于做好…工作的意见, …实施办法) is no report of the genre
+_POLICY_TITLE = re.compile(r"^(?:[^关]{0,30})?关于[^。\n]{2,60}的(?:指导)?(?:意见|办法|规定|实施细则|细则|规则|决定|工作规程|"
+                           r"实施方案|工作方案)$|(?:实施办法|暂行办法|工作规程|实施细则)$")
 
 
 _PURPOSE = re.compile(r"(?:本报讯|[^，,。\n]{0,12}讯)?[ \t\u3000]*(?:[(（][^()（）\n]{0,30}[)）])?[ \t\u3000]*为了?[^，,。；;\n]{2,40}[，,]")
@@ -311,10 +324,15 @@ def classify_genre(text: str, title: Span | None = None) -> str:
     'inspection-news'
     >>> classify_genre("县纪委监委到某镇开展巡察反馈问题整改落实情况回访督查。")
     'inspection-rectification'
+    >>> t = "关于做好巡察整改情况公开工作的意见\\n为加强巡察整改工作，现提出如下意见。"
+    >>> classify_genre(t, Span(0, 17, t[:17]))
+    'other'
     """
     head = text[:800]
     lead = _lead(text, title)
     t = title.text if title is not None else ""
+    if _POLICY_TITLE.search(t.strip()):
+        return "other"
     family = None
     for scope in (lead, head):
         hits = [(m.start(), name) for name, pat in (("education", _EDU), ("audit", _AUDIT), ("inspection", _INSPECT))
@@ -372,12 +390,16 @@ def extract_metadata(doc: Doc) -> None:
         found = list(_CLOSING_OUTLET.finditer(text, tail))
         return doc.span(found[-1].start("v"), found[-1].end("v")) if found else None
 
+    def producer():
+        found = [m for m in _PRODUCER.finditer(text, max(0, len(text) - 200)) if _is_body_name(m.group("v"))]
+        return doc.span(found[-1].start("v"), found[-1].end("v")) if found else None
+
     def reporter_outlet():
         m = _OUTLET.search(text, 0, 400)
         return doc.span(m.start("v"), m.end("v")) if m else None
 
     issuer = _first(sig_issuer, about_issuer, lambda: _field_issuer(doc), dateline, mast_issuer, site_suffix,
-                    closing_outlet, reporter_outlet)
+                    closing_outlet, producer, reporter_outlet)
 
     def title_date():
         m = _TRAILING_DATE.search(title_line) if title is not None else None

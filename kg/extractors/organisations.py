@@ -18,7 +18,7 @@ import re
 
 from kg.doc import Doc, Mention
 from kg.extractors import extractor, matches_opening
-from kg.zh import place_at, place_prefix
+from kg.zh import CENTRAL_BODIES, MINISTRIES, place_at, place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
 _HEADS = (
@@ -30,7 +30,7 @@ _HEADS = (
     "督查组", "巡视组", "巡察组", "考察组", "审计组", "调研组", "检查组", "专班", "科", "处", "研究所",
     "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆", "协会", "学会", "法学会",
     "联合会", "商会", "文联", "科协", "妇联", "侨联", "残联", "工商联", "社科联", "总工会", "工会", "团委",
-    "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "居委会", "村委会", "中学",
+    "银行", "集团", "有限公司", "公司", "合作社", "林场", "农场", "牧场", "渔场", "新闻网", "报社", "电视台", "居委会", "村委会", "中学",
     "小学", "学校", "幼儿园", "医院", "兵团", "研究生院", "本科生院", "纪检监察组", "联席会议", "人大", "政协", "政治部", "委",
 )
 _NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
@@ -70,15 +70,12 @@ _FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
 # characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
 _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
-# State Council ministries and national bodies named without a level word (a fixed list of the state)
-_MINISTRIES = ("外交", "国防", "教育", "科学技术", "科技", "工业和信息化", "公安", "国家安全", "民政", "司法", "财政",
-               "人力资源和社会保障", "自然资源", "生态环境", "住房和城乡建设", "交通运输", "水利", "农业农村", "商务",
-               "文化和旅游", "退役军人事务", "应急管理", "审计")
-# (plain words only, so the regex engine skips ahead on their first characters)
-_NATIONAL_NAMES = re.compile(
-    r"中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
-    r"最高检|最高法|中央政法委|央视|新华社|人民日报|"
-    r"(?:" + "|".join(_MINISTRIES) + r")部(?![署门分])")
+# the central organs and ministries named without a level word (kg.zh's fixed lists of the state);
+# plain words only, so the regex engine skips ahead on their first characters
+_NATIONAL_NAMES = re.compile("(?:" + "|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) + ")"
+                             # with a department of its own: 新华社国内部, 国务院办公厅
+                             r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"
+                             r"|(?:" + "|".join(sorted(MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 _LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
@@ -98,16 +95,16 @@ _LEAD_VERBS = tuple(sorted((
     "要求", "求", "提前", "函商", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
     "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
     "将", "使", "获得", "荣获", "通报", "发布", "送", "转交", "其中", "目前", "今年", "同时", "此外", "现",
-    "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
+    "加快", "实施", "打造", "用好", "强化", "加大", "写入", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
     "贯彻", "对照", "担任", "进驻", "列席", "执行", "领会", "形成", "今后", "指出", "着力", "同意", "深入",
-    "下沉", "主持", "出席", "带领", "陪同", "调研", "约谈", "召集", "严格", "反馈", "兼任", "我校", "本校", "该校",
+    "下沉", "主持", "出席", "带领", "陪同", "调研", "约谈", "召集", "严格", "兼任", "我校", "本校", "该校",
     "全校", "我院", "本院", "该院", "我局", "本局", "总体上", "总体", "发现", "另外", "近日", "日前", "会上",
     "随后", "最后", "首先", "然后", "此次", "本次", "有序", "所属", "下属", "直属", "隶属", "所辖", "聘请", "引入", "宣布", "宣读",
-    "宣讲", "介绍", "强调", "表示",
+    "宣讲", "介绍", "强调", "表示", "坚决", "入驻", "走进", "做好", "包括",
 ), key=len, reverse=True))
 # words that are verbs only before some characters (受理, 人大代表大会; 巡察 before a body it inspects)
-_LEAD_PATTERNS = ("受(?!理)", "代表(?!大会)", "“回头看”(?!工作|整改|办|组|领导|专项)",
+_LEAD_PATTERNS = ("受(?!理)", "代表(?!大会)", "反馈(?!意见|问题)", "统一(?!战线)", "“回头看”(?!工作|整改|办|组|领导|专项)",
                   "(?:巡察|巡视)(?!工作|整改|办|组|[一二三四五六七八九十]+组|机构|反馈|联络|专员|专项|领导|组织|"
                   "问题|“|巡察|人才|监督|期间|情况|意见|成果|制度|报告|干部|指导|督导|联动|协作|片区|移交|发现)")
 # verbs that also name a body's field (指导科, 建设局, 研究院) do not end a clause inside a name
@@ -115,7 +112,7 @@ _FIELD_WORDS = {"组织", "指导", "研究", "建设", "协调", "统筹", "推
                 "深化", "支持", "落实", "联系", "发展", "监督", "管理", "服务", "学习"}
 _VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v not in _FIELD_WORDS
                                     and v not in ("我校", "本校", "该校", "全校", "我院", "本院", "该院", "我局", "本局"))
-                           + "|召开|统一|高度|重视|部署|通过|提请|" + "|".join(_LEAD_PATTERNS))
+                           + "|召开|高度|重视|部署|通过|提请|" + "|".join(_LEAD_PATTERNS))
 # Words that end in a head word but are not bodies.
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
@@ -127,16 +124,20 @@ _NOT_ORG = re.compile(
     r".*干部|医院|(?:领导小组)?办公室|(?:会计|律师)?事务所|"
     r"(?:工作|专项|领导|有关|相关|临时|各级|基层|上级|本级|整改){0,2}(?:领导小组|工作小组|专项小组|小组|工作组|专班|"
     r"巡察组|巡视组|督导组|指导组|考察组|办公室|政法委|合作社|党群服务中心|服务中心|银行|公司|中学|小学|学校|局|支部|"
-    r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校|纪委监委))$")
+    r"党委|党组|委员会|常委会|纪委|科|纪检监察组|纪委监委)|"
+    # a kind of body, not one: a word of ownership or kind before the head (公办医院, 国际学校, 中小学)
+    r"(?:国际|民办|公办|私立|公立|中小|乡镇|乡村|农村|城区|重点|示范|优质|职业|普通|定点)"
+    r"(?:学校|中学|小学|幼儿园|医院|公司|企业|银行)|中小学校?)$")
 # a class of bodies, not one: 各县区法院, 所辖6个党总支, 部分党支部, 村党总支, 乡镇党委
 _GENERIC_BEFORE = re.compile(r"(?:各|部分|有的|一些|其他|其它|[两三四各上下同]级|本轮|被巡察|被巡视|"
                              r"被审计)$")
 _COUNT_BEFORE = re.compile(r"(?:\d+|[一二两三四五六七八九十百几多]+)(?:个|家|所)$")
-_GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|"
+_GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|省区市|单位|"
                            r"[省市县区]直|全(?!国)|[两三四]级|地方|基层(?=[\u4e00-\u9fff]*(?:法院|检察院))|"
                            r"村|社区|被巡察|被巡视|被审计)(?=[\u4e00-\u9fff（(])")
 # a 届次 before a place or a level is not part of the name: 十五届某镇党委 names 某镇党委
 _TERM = re.compile(r"第?[一二三四五六七八九十]+届")
+_TERM_BEFORE = re.compile(r"第?[一二三四五六七八九十]+届$")
 _ROUND_AFTER = re.compile(r"第[一二三四五六七八九十]+[轮批]|首[轮批]")
 _LEVEL_CHARS = "省市区县镇乡校州"
 _OPENING_LEVELS = "省市校"  # a bare level that opens a name inside a window (towns and villages end names)
@@ -152,6 +153,10 @@ _LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该�
 _PASS_WORDS = {"专项", "股份", "青年", "老年", "少年", "从业", "事项", "日报", "交叉", "交通", "审批", "批发", "客户",
                "就业", "能源", "对外", "为民", "个体", "户籍"}
 _MAX_NAME = 22
+_TOWN_AND_VILLAGE = re.compile(r"[镇乡][\u4e00-\u9fff]{2,4}?[村居](?:委会|党支部|党总支|党委)")
+_ENDS_LIKE_BODIES = re.compile(r"(?:机构|部门|单位|机关|组织)$")  # 巡察机构与纪委监委: two bodies, not one
+_VENUE_HEAD = re.compile(r"(?:会议|服务|活动|文化|党群)?中心$|礼堂$|大厅$")
+_HELD = re.compile(r"[^，,。；;]{0,12}?(?:召开|举行|举办)")
 # a government organ's party group in a post names the organ: 某局党组书记, 某院党组成员
 _PARTY_GROUP_POSTS = ("书记", "副书记", "成员")
 _HOST = re.compile(r"(?:局|厅|检察院|法院|中院|审计署)$")
@@ -173,6 +178,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
         elif ch in "（(）)·•":
             pass
         elif ch in "和与" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1) \
+                and not _ENDS_LIKE_BODIES.search(text, max(0, i - 4), i - 1) \
                 and text[i:i + 1] not in _LEVEL_CHARS and not _LEVEL.match(text, i) \
                 and place_at(text, i) is None and not _FIELD_BODY_AT.match(text, i):
             pass  # 信息化和网格管理指导科: 和/与 join two fields of one body (not 方针和省委, 情况和市政府)
@@ -188,7 +194,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
                     return i - k
             break
         i -= 1
-    while i < head_start and text[i] in "（(）)·•":
+    while i < head_start and text[i] in "（(）)·•”":  # (a quotation that closes before the name)
         i += 1
     return i
 
@@ -196,6 +202,9 @@ def _window_start(text: str, end: int, head_start: int) -> int:
 _LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
 _VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
 _ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_CN_DIGITS = "一二三四五六七八九十"
+_COORDINATED_BARE = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?第[一二三四五六七八九十]+"
+                               r"(?:、[一二三四五六七八九十]+)*、$")
 _COORDINATED_ORDINALS = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?(?:第[一二三四五六七八九十]+、)+$")
 
 
@@ -203,8 +212,8 @@ def _trim_lead(text: str, i: int, head_start: int) -> int:
     """Skip verbs and function words that run into a name from the left."""
     while i < head_start and text[i:i + 2] not in _PASS_WORDS and place_at(text, i) is None:
         m = _LEAD_RE.match(text, i, head_start)
-        if not m:
-            break
+        if not m or _TOWN_AND_VILLAGE.match(text, m.end()):
+            break  # (建设镇根德村党支部: a town named with a verb, before one of its villages)
         i = m.end()
     return i
 
@@ -224,7 +233,8 @@ def _free_level(text: str, w: int, head_start: int) -> int | None:
 def _verbs(text: str, a: int, head_start: int, head_end: int) -> list[re.Match]:
     """The verbs between ``a`` and the head word (looking past the head, so that 巡察 before 办 is
     seen as part of 巡察办, not as the verb 巡察)."""
-    return [v for v in _VERBS_INSIDE.finditer(text, a, head_end) if v.start() < head_start]
+    return [v for v in _VERBS_INSIDE.finditer(text, a, head_end) if v.start() < head_start
+            and not _TOWN_AND_VILLAGE.match(text, v.end())]
 
 
 def _name_start(text: str, head: str, w: int, head_start: int) -> int | None:
@@ -261,7 +271,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         head = m.group()
         nxt = text[m.end():m.end() + 1]
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
-        if nxt and nxt in bad_next and not text.startswith("分别", m.end()):  # 部分 but 统战部分别
+        if nxt and nxt in bad_next and not text.startswith(("分别", "派驻"), m.end()):  # 部分 but 统战部分别, 委派 but 监委派驻
             continue
         prv = text[m.start() - 1:m.start()] if m.start() > 0 else ""
         if prv and prv in _PREV_WORD.get(head, ""):
@@ -275,6 +285,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
                 w = vm.end()
         if not _FIELD_BODIES.fullmatch(text, w, m.end()):  # 组织部 is a body, not 组织 + 部
             w = _trim_lead(text, w, m.start())
+        w0 = w
         for term in _TERM.finditer(text, w, m.start()):
             if _LEVEL_AT_START.match(text, term.end()) or _LEVEL.match(text, term.end()) \
                     or place_at(text, term.end()) or _ROUND_AFTER.match(text, m.end()):
@@ -283,14 +294,30 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         name_start = _name_start(text, head, w, m.start())
         if name_start is None:
             continue
-        # a stationed body is named after its host: 驻县委办纪检监察组
+        if head in ("人大常委会", "人大") and name_start > w0:
+            term = _TERM_BEFORE.search(text, w0, name_start)
+            if term:
+                name_start = term.start()  # 十三届全国人大常委会: a congress's term is part of its name
+        # a stationed body is named after its host: 驻县委办纪检监察组, and after the commission that
+        # stations it: 某区纪委监委派驻法院纪检监察组
         if name_start > start and text[name_start - 1] == "驻" and head.endswith(("组", "办事处")):
             name_start -= 1
-        # 市委第一、第二巡察组 is named as written
+            if text[name_start - 1:name_start] == "派":
+                sender = [a for a, b in found if b == name_start - 1 and text[a:b].endswith(("纪委", "监委"))]
+                if sender:
+                    name_start = sender[-1]
+        # 市委第一、第二巡察组 and 市委第四、五巡察组 are named as written
+        cm = None
         if text.startswith("第", name_start):
             cm = _COORDINATED_ORDINALS.search(text, max(start, name_start - 16), name_start)
-            if cm:
-                name_start = cm.start()
+        elif text[name_start - 1:name_start] == "、" and text[name_start:name_start + 1] in _CN_DIGITS:
+            cm = _COORDINATED_BARE.search(text, max(start, name_start - 16), name_start)
+        if cm:
+            name_start = cm.start()
+            di = text.index("第", cm.start())  # the body named just before the ordinals opens the name
+            owner = [a for a, b in found if b == di and a < di]
+            if owner:
+                name_start = owner[-1]
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
         seg = text[name_start:m.end()]
         if _BRACKET.search(seg):  # (most names have none)
@@ -309,7 +336,12 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
                 cut = open_at + 1
             if cut is not None:
                 name_start += cut
+        if text[name_start - 1:name_start] in "该本我全" and text[name_start:name_start + 1] in _LEVEL_CHARS \
+                and text[name_start + 1:name_start + 2] == text[name_start]:
+            name_start += 1  # 该镇|镇政府: the level after the pronoun is the pronoun's
         name = text[name_start:m.end()]
+        if text[name_start - 1:name_start] == "在" and _VENUE_HEAD.search(name) and _HELD.match(text, m.end()):
+            continue  # 在某镇会议中心召开: where a meeting is held, not a body
         if len(name) < 2 or _NOT_ORG.match(name) or _GENERIC_NAME.match(name) \
                 or _GENERIC_BEFORE.search(text, max(0, name_start - 4), name_start):
             continue
@@ -340,6 +372,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         if not taken.covers(nm.start(), nm.start() + 1):
             out.append(Mention("organisation", _span(text, nm.start(), nm.end())))
     out.sort(key=lambda o: o.span.start)
+    out = _listed_bodies(text, start, end, out)
     split: list[Mention] = []
     for o in out:
         pm = _PAIR.match(o.text)
@@ -354,6 +387,60 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
         else:
             split.append(o)
     return split
+
+
+_LIST_CLAUSE = re.compile(r"[^，,。；;：:\n（）()“”]+")
+_HEAD_AT_END = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+# where the last item of a list ends and the clause goes on
+_LIST_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:等|开展|进行|参加|负责|实施|召开|的)")
+
+
+def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[Mention]:
+    """Items of an enumeration of bodies: where a 、-list names two or more bodies the grammar found,
+    another item that ends in a head word is a body too, though no level opens it (…、滁州处、高界处、
+    黄千项目办、合六改建办…, a college's 发展规划处、资产管理处).
+
+    >>> [m.text for m in _listed_bodies("对县财政局、县医保局、城东处、北区项目办开展巡察", 0, None, find_organisations(
+    ...     "对县财政局、县医保局、城东处、北区项目办开展巡察"))]
+    ['县财政局', '县医保局', '城东处', '北区项目办']
+    """
+    end = len(text) if end is None else end
+    if "、" not in text[start:end]:
+        return out
+    spans = [(o.span.start, o.span.end) for o in out]
+    added = []
+    for cl in _LIST_CLAUSE.finditer(text, start, end):
+        if "、" not in cl.group():
+            continue
+        items, pos = [], cl.start()
+        for part in cl.group().split("、"):
+            items.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        named = sum(1 for a, b in items if any(a <= s0 and e0 <= b for s0, e0 in spans))
+        if named < 2:
+            continue
+        last_a, last_b = items[-1]
+        tail = _LIST_TAIL.search(text, last_a, last_b)  # …、合六改建办等17家单位 / …、北区项目办开展巡察
+        if tail:
+            items[-1] = (last_a, tail.start())
+        for k, (a, b) in enumerate(items):
+            # an item opened by a stop character is still one name (、同顺兴村党支部)
+            inner = [j for j, (s0, e0) in enumerate(spans) if e0 == b and a < s0 <= a + 2 and k > 0
+                     and all(ch in _BODY_STOP for ch in text[a:s0])]
+            if inner:
+                old_start = spans[inner[0]][0]
+                spans[inner[0]] = (a, b)
+                out = [Mention("organisation", _span(text, a, b), dict(o.attrs))
+                       if (o.span.start, o.span.end) == (old_start, b) else o for o in out]
+                continue
+            name = text[a:b]
+            if any(s0 < b and a < e0 for s0, e0 in spans) or not 2 <= len(name) <= 12 \
+                    or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or not _HEAD_AT_END.search(name):
+                continue
+            if name[0] in _BODY_STOP or _NOT_ORG.match(name) or _GENERIC_NAME.match(name):
+                continue
+            added.append(Mention("organisation", _span(text, a, b), {"listed": True}))
+    return sorted(out + added, key=lambda o: o.span.start) if added else out
 
 
 @functools.lru_cache(maxsize=2)
@@ -406,7 +493,7 @@ _COORD_OPENING = re.compile("中央、|省、|市、|区、|县、")
 # 新甘肃·甘肃日报记者, and a bracketed outlet that ends a paragraph, (某县政府网)
 _OUTLET = r"[\u4e00-\u9fff]{1,10}?(?:新闻网|日报社|日报|晚报|报社|在线|网|新闻|电视台|融媒体中心|报)"
 _OUTLET_NAME = re.compile(_OUTLET)
-_SOURCE_FIELD = re.compile(rf"(?:来源|稿源)\s*[:：]\s*(?P<v>{_OUTLET}(?:[-－—/／]{_OUTLET})*)(?=$|[\s|｜】\]])", re.M)
+_SOURCE_FIELD = re.compile(rf"(?:来源|稿源)\s*[:：]\s*(?P<v>{_OUTLET}(?:[-－—/／]{_OUTLET})*)(?=$|[\s|｜】\]·•])", re.M)
 _BEFORE_DATELINE = re.compile(rf"{_OUTLET}(?:[\u4e00-\u9fff]{{2,4}})?(?:\d{{1,2}}月\d{{1,2}}日)?")  # …讯
 _BEFORE_REPORTER = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:[·/／][\u4e00-\u9fff]{2,10})*?(?:全媒体)?")  # …记者
 _ENDING = re.compile(rf"[(（](?P<v>{_OUTLET})[)）](?=\s*$)", re.M)

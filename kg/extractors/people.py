@@ -38,13 +38,14 @@ _NAME = r"(?:欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令�
 # The words that end a post. (常务/专职/第一) 副 … 书记, 主任, 组长, 局长 …
 _POST_CORE = (r"(?:书记|主任|组长|局长|院长|校长|市长|县长|区长|省长|镇长|乡长|部长|厅长|"
               r"处长|科长|主席|秘书长|检察长|董事长|总经理|经理|调研员|巡视员|法官|检察官|老师|教授|主委|政委|所长|"
-              r"队长|站长|馆长|社长|总编辑|主编|委员|常委|成员|领导|专员|记者|通讯员|责任编辑|责编)")
+              r"队长|站长|馆长|社长|总编辑|主编|委员|常委|成员|领导|专员|联络员|组员|记者|通讯员|责任编辑|责编)")
 _POST_WORD = r"(?:常务|专职|第一|执行)?副?" + _POST_CORE
 # A post phrase: segments (an organisation and a post word) joined by 、 or 兼; a byline word alone.
 _SEGMENT = rf"[\u4e00-\u9fff·/／]{{0,18}}?{_POST_WORD}"
 _POST_WORD_RE = re.compile(_POST_WORD)
 _POST_CORE_RE = re.compile(_POST_CORE)  # plain words: the scan skips ahead to them
 _POST_PREFIX = re.compile(r"(?:常务|专职|第一|执行)?副?$")
+_DEPUTY = re.compile(r"(?:常务)?副$")  # between a name and its short post (某某副校长; not 明确|第一书记)
 _POST_END = re.compile(_POST_WORD + r"\s{0,3}$")
 # where a post phrase cannot begin: after these words it is a clause (会议由…, 传达了…, 代表…)
 _POST_STOP = re.compile(r"(?:由|以|经|请|把|被|和|与|及|将|在|向|了|的|等|是|给|让|使|于|从|并|或|同志|"
@@ -60,8 +61,9 @@ _FOLLOW = re.compile(r"[\s，,、。；;：:)）(（“”\"'‘’·|/／]|$|�
                      r"听取|就|作|向|在|对|为|等|和|与|及|也|到|于|以|的|率|任|兼|说|称|先后|首先|还|又|再|则|已|即|"
                      r"充分|深入|专题|率先|亲自|现场|详细|重点|逐|书记|市长|省长|县长|区长|主任|老师|结合|围绕|根据|"
                      r"按照|针对|对照|带头|牵头|负责|组织|安排|布置|解读|领学|来到|赴|前往|一同|一起|首先|随后|"
-                     r"最后|同时|认真|全面|系统|深刻|简要|具体|从|将|把|给|以|用|通过|做|作|进行|宣告|发表")
-_BYLINE_POSTS = "责任编辑|责编|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿人|撰稿|整理|初审|复审|终审|一审|二审|三审|核稿|签发"
+                     r"最后|同时|认真|全面|系统|深刻|简要|具体|从|将|把|给|以|用|通过|做|作|进行|宣告|发表|报道|不")
+_BYLINE_POSTS = ("责任编辑|责编|编辑|审核|校对|审校|记者|通讯员|作者|摄影|供稿|撰稿人|撰稿|整理|初审|复审|终审|一审|二审|三审|"
+                 "核稿|签发|监制|统筹|策划|设计|制作")
 _BYLINE = re.compile(rf"(?:^|(?<=[\s(（:：□|/／]))(?P<post>{_BYLINE_POSTS})\s*[:：]?\s*"
                      rf"(?P<names>(?:(?!{_BYLINE_POSTS})[\u4e00-\u9fff]{{1,3}}(?:[\s、,，]+|(?=[)）|/／\n]|$))){{1,6}})", re.M)
 _BYLINE_POST = re.compile(_BYLINE_POSTS)  # where a byline starts
@@ -72,12 +74,24 @@ _EXEMPLAR_ENDING = re.compile(_EXEMPLAR_END)  # what every exemplar ends with
 _COMRADE_BEFORE = set(" \n\t，,。；;：:“\"（(、的及和与由对向")  # what may stand before 某某同志
 
 
+# common words that open with a surname's character and stand where a name would (记者应邀参加)
+_NOT_NAMES = {"应邀", "应约", "全体", "全程", "全力", "全面", "高度", "及时", "于是", "向来", "时任", "相关"}
+# after a post that names its body (市公安局局长), a three-character name whose surname is not among
+# the common ones is still a name when an act of the meeting follows it
+_MEETING_ACT = re.compile(r"出席|主持|讲话|参加|指出|强调|表示|介绍|通报|代表|带队|宣读|传达|作了?[^，,。]{0,6}讲话")
+_CHAIRED_BY = re.compile(r"由(?P<name>[\u4e00-\u9fff]{2,3}?)主持")
+# a bracketed byline that opens the body: (某某)3月11日，…
+_OPENING_BYLINE = re.compile(r"(?:^|\n)[ \t]*[(（]\s*(?P<names>[\u4e00-\u9fff](?:\s{0,2}[\u4e00-\u9fff]){1,14})\s*[)）]\s*\S")
+
+
 def plausible_name(name: str) -> bool:
     """A 2–3 character name opening with a common surname, with no character of a body or a post.
 
     >>> plausible_name("顾海东"), plausible_name("领导"), plausible_name("欧阳文"), plausible_name("党委")
     (True, False, True, False)
     """
+    if name[:2] in _NOT_NAMES:
+        return False
     if name.startswith(DOUBLE_SURNAMES):
         return 3 <= len(name) <= 4 and not _NOT_IN_NAME.intersection(name[2:])
     return 2 <= len(name) <= 3 and name[0] in SURNAMES and not _NOT_IN_NAME.intersection(name[1:])
@@ -151,9 +165,9 @@ def extract_people(doc: Doc) -> None:
 
     titles = [(s, e) for s, e, depth in find_titles(text) if depth == 0]
 
-    def add(s: int, e: int, post: str | None = None, post_span: Span | None = None) -> None:
+    def add(s: int, e: int, post: str | None = None, post_span: Span | None = None, any_surname: bool = False) -> None:
         name = re.sub(r"\s+", "", text[s:e])
-        if not plausible_name(name) or any(a <= s < b for a, b in titles):
+        if not (any_surname or plausible_name(name)) or any(a <= s < b for a, b in titles):
             return
         attrs: dict = {"name": name} if name != text[s:e] else {}
         if post:
@@ -171,13 +185,18 @@ def extract_people(doc: Doc) -> None:
         while s < len(text) and s - c.end() < 3 and text[s] in " \u3000":
             s += 1  # 审计局局长  某某 in a title block
         e = _name_at(text, s)
+        ps = _post_phrase(text, ws, c.end())
         if e is None:
             if re.fullmatch(r"[\u4e00-\u9fff]\s[\u4e00-\u9fff]", text[s:s + 3]) and _FOLLOW.match(text, s + 3) \
                     and plausible_name(text[s] + text[s + 2]):
                 e = s + 3  # 记者 戴 谦: a name spaced out
+            elif c.start() - ps >= 3 and re.fullmatch(r"[\u4e00-\u9fff]{3}", text[s:s + 3]) \
+                    and not _NOT_IN_NAME.intersection(text[s:s + 3]) and _MEETING_ACT.match(text, s + 3):
+                e = s + 3  # 市公安局局长矫某某出席: a surname the list lacks
+                add(s, e, text[ps:c.end()], Span(ps, c.end(), text[ps:c.end()]), any_surname=True)
+                continue
             else:
                 continue
-        ps = _post_phrase(text, ws, c.end())
         post = text[ps:c.end()]
         add(s, e, post, Span(ps, c.end(), post))
         while text.startswith("、", e):  # 副组长甲、乙
@@ -186,17 +205,19 @@ def extract_people(doc: Doc) -> None:
                 break
             add(e + 1, nxt, post, Span(ps, c.end(), post))
             e = nxt
-    # the name, then a short post: 王某书记, 某某老师
+    # the name, then a short post: 王某书记, 某某老师, 某某副校长
     for k in _NAME_POST_OPENING.finditer(text):
+        deputy = _DEPUTY.search(text, max(0, k.start() - 3), k.start())
+        at = deputy.start() if deputy else k.start()
         for n in (3, 2):
-            s = k.start() - n
-            if s < 0 or not plausible_name(text[s:k.start()]):
+            s = at - n
+            if s < 0 or not plausible_name(text[s:at]):
                 continue
             before = text[s - 1:s] if s > 0 else ""
             if before and "\u4e00" <= before <= "\u9fff" and before not in "的及和与对向在将由是为委局院部办组厅处":
                 continue
             if not _LONGER_WORD.match(text, k.end()):  # (书记员, 主任委员, 院长信箱 are other words)
-                add(s, k.start(), k.group(), Span(k.start(), k.end(), k.group()))
+                add(s, at, text[at:k.end()], Span(at, k.end(), text[at:k.end()]))
                 break
     # 某某同志 with no post before it
     for m in re.finditer("同志", text):
@@ -206,6 +227,16 @@ def extract_people(doc: Doc) -> None:
                 if not any(a == s for a, _ in found):
                     add(s, m.start())
                 break
+    # 会议由某某主持: a name without a post
+    for m in _CHAIRED_BY.finditer(text):
+        if _name_at(text, m.start("name")) == m.end("name") and not any(a == m.start("name") for a, _ in found):
+            add(m.start("name"), m.end("name"))
+    # a bracketed byline that opens the body: (某某)3月11日，…
+    for m in _OPENING_BYLINE.finditer(text):
+        names = _spaced_names(m.group("names"))
+        if all(plausible_name(re.sub(r"\s+", "", m.group("names")[a:b])) for a, b in names):
+            for a, b in names:
+                add(m.start("names") + a, m.start("names") + b)
     # bylines: 记者甲 乙, （责编：甲、乙）, □记者 苑 莘 通讯员 王 涛 薛彦青
     for m in matches_opening(_BYLINE, _BYLINE_POST, text):
         post = m.group("post")

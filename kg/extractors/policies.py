@@ -1,8 +1,9 @@
 """Policies and documents: every title in 《…》 (nested titles too), typed by its genre word.
 
 The type comes from the word that ends the title (条例, 规定, 办法, 意见, 方案, 通知, 细则, 计划, 制度,
-清单 …); TV programmes, journals and forms in 《》 are typed too and marked ``isPolicy false`` so
-users can filter them. A draft state in brackets (草拟稿, 征求意见稿, 试行, 修订稿, 暂行) is kept.
+清单 …); journals and forms in 《》 are typed too and marked ``isPolicy false`` so users can filter
+them, and so are TV programmes and films, known by where they stand (央视《…》, 观看《…》, 《…》栏目)
+rather than by their names. A draft state in brackets (草拟稿, 征求意见稿, 试行, 修订稿, 暂行) is kept.
 Whether the surrounding clause *made* the document (制定, 印发, 出台, 修订, 起草) or *applied* it
 (执行, 贯彻, 学习, 落实) is recorded as ``action``.
 
@@ -41,13 +42,17 @@ _TYPES = [
     ("读本", "Publication", False), ("汇编", "Publication", False), ("学报", "Publication", False),
     ("杂志", "Publication", False), ("研究", "Publication", False), ("日报", "Publication", False),
     ("周刊", "Publication", False), ("文选", "Publication", False),
-    ("访谈", "Broadcast", False), ("联播", "Broadcast", False), ("新闻三十分", "Broadcast", False),
-    ("半小时", "Broadcast", False), ("节目", "Broadcast", False), ("栏目", "Broadcast", False),
+    ("节目", "Broadcast", False), ("栏目", "Broadcast", False), ("专题片", "Broadcast", False),
     ("提示", "Notice", True),
 ]
 _MAKE = re.compile(r"(?:制定|印发|出台|修订|起草|制发|编制|编写|拟定|草拟|形成|研究制定|下发|发布|修改完善|建立|完善)(?:了|并印发|并下发)?$")
 _APPLY = re.compile(r"(?:执行|贯彻|学习|落实|按照|依据|根据|对照|遵守|遵循|运用|用好|参照|学习贯彻|贯彻落实|认真落实|严格执行|组织学习)(?:了)?$")
 _BRACKET_DRAFT = re.compile(r"[（(]([^（）()]{1,8})[)）]$")
+# A programme or film is known by where it stands, not by its name: after a broadcaster or a verb
+# of watching (央视《…》《…》, 收看《…》), or before the word for what it is (《…》栏目, 《…》专题片).
+_BROADCASTER = re.compile(r"(?:央视|中央电视台|电视台|卫视|广播电视台|电台|频道|CCTV-?\d*|观看了?|收看了?|收听了?)$")
+_PROGRAMME_AFTER = re.compile(r"(?:栏目|节目|专栏|频道|专题片|纪录片|警示片|宣传片|电视片|播出|播发|专访)")
+_RUN_JOINER = re.compile(r"[、和及与\s]*")
 
 
 def policy_type(title: str) -> tuple[str, bool, str | None]:
@@ -101,15 +106,42 @@ def find_titles(text: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(sorted(out))
 
 
+def _broadcast_runs(text: str, titles) -> set[int]:
+    """Starts of the outer titles that a broadcaster, a verb of watching or a programme word frames:
+    the whole run of titles joined by 、/和 (央视《甲》《乙》《丙》等 → all three).
+
+    >>> t = "被央视《甲》《乙》等报道，学习《丙办法》，观看《丁》专题片。"
+    >>> sorted(t[s:t.index("》", s)] for s in _broadcast_runs(t, find_titles(t)))
+    ['丁', '乙', '甲']
+    """
+    outer = [(s, e) for s, e, depth in titles if depth == 0]
+    runs: list[list[tuple[int, int]]] = []
+    for s, e in outer:
+        if runs and _RUN_JOINER.fullmatch(text, runs[-1][-1][1] + 1, s - 1):
+            runs[-1].append((s, e))
+        else:
+            runs.append([(s, e)])
+    out: set[int] = set()
+    for run in runs:
+        first, last = run[0][0], run[-1][1]
+        if _BROADCASTER.search(text, max(0, first - 9), first - 1) or _PROGRAMME_AFTER.match(text, last + 1):
+            out.update(s for s, _ in run)
+    return out
+
+
 @extractor("policies", requires=["text"], assigns=["policies"])
 def extract_policies(doc: Doc) -> None:
     text = doc.text
     out: list[Mention] = []
-    for s, e, depth in find_titles(text):
+    titles = find_titles(text)
+    framed = _broadcast_runs(text, titles)
+    for s, e, depth in titles:
         title = text[s:e].strip()
         if not title or len(title) > 120:
             continue
         typ, is_policy, draft = policy_type(title)
+        if s in framed and typ == "OtherDocument":  # (a framed title with a genre word keeps it)
+            typ, is_policy = "Broadcast", False
         attrs = {"type": typ, "is_policy": is_policy, "nested": depth > 0}
         if draft:
             attrs["draft"] = draft

@@ -17,7 +17,8 @@ The category is the nearest heading above that groups problems, without its ordi
 A text without such items (news of a round, of an education rectification) still names problems:
 
 - an inline list after words that announce problems (``发现的主要问题：一是…；二是…``,
-  ``存在的三项不足，一是…，二是…``, ``需要解决的两个问题。一是解决X的问题。``), every item a shortcoming;
+  ``存在的三项不足，一是…，二是…``, ``需要解决的两个问题。一是解决X的问题。``, ``…等问题。主要表现在：
+  一是…``), every item a shortcoming; an item the end of an excerpt cuts off is left out;
 - an inline list under category heads (``一是党的建设方面：A；B。二是…方面：C；D。``), each item a
   problem of its category;
 - quoted problems in passing: a quoted shortcoming before 的问题/的整改 (``“公示不及时”的整改``,
@@ -45,7 +46,10 @@ _QUOTE = re.compile(r"“(?P<q>[^“”]{2,80})”")
 _JOINERS = re.compile(r"^[、,，和及与以及\s]*$")
 _FRAME = re.compile(r"^(?:关于|在)?(?P<core>.+?)(?:等)?方面(?:存在)?(?:的)?(?:突出|主要)?(?:问题)?$")
 _ASPECT = re.compile(r"方面(?:存在)?(?:的)?(?:突出|主要)?$")
-_CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|逐条逐项|取得阶段性成效")
+# a heading about the rectification work itself (its state, its results, how it is done), not a
+# kind of problem: 整改落实情况, 巡察整改工作取得明显成效, 逐条逐项抓好整改
+_CONTAINER = re.compile(r"整改(?:落实|工作|进展)?情况$|^整改落实|真改实改|(?:抓好?|推进|落实)整改$|"
+                        r"整改(?:工作)?(?:已|已经)?(?:取得|初见|见到)[^，,。；;]{0,6}(?:成效|成果|进展)")
 _CN = "一二三四五六七八九十"
 
 # The words of a shortcoming: how the genre phrases a problem (学习不够深入, 责任落实不到位, 基础薄弱,
@@ -322,6 +326,8 @@ _LIST_MARKS = [
     (re.compile(_AT_CLAUSE + r"[（(](?P<n>\d{1,2})[）)]"), "({})"),
 ]
 _ANNOUNCES = re.compile(r"问题|不足|短板|差距|弱项|薄弱环节|症结|偏差")
+# a lead-in that only points on (主要表现在：) takes its announcement from the sentence before it
+_POINTS_ON = re.compile(r"(?:主要|具体)?(?:表现在|表现为|体现在|有)")
 _NOT_PROBLEMS = re.compile(r"措施|举措|建议|要求|做法|经验|任务|打算|意见|工作思路|方法")
 _FRAME_SOLVE = re.compile(r"^(?:着力|重点|切实)?解决(?P<core>.+?)(?:的|等)?问题$")
 _HEAD = re.compile(r"(?P<cat>[^，,。；;：:]{2,16}?)方面\s*[:：]")
@@ -355,6 +361,21 @@ def _lead_in(text: str, pos: int) -> str:
     return text[start:end]
 
 
+def _previous_sentence(text: str, pos: int) -> str:
+    """The sentence that ends just before ``pos`` (its 。 included)."""
+    end = pos
+    while end > 0 and text[end - 1] in " \t\u3000\n":
+        end -= 1
+    start = max(text.rfind(c, 0, max(0, end - 1)) for c in "。！？!?\n") + 1
+    return text[start:end]
+
+
+def _cut_off(text: str, end: int) -> bool:
+    """Whether an item ending at ``end`` runs to the end of a text that stops mid-sentence (an
+    excerpt cut there): its words are incomplete."""
+    return not text[end:].strip() and not re.search(r"[。！？!?；;”…）)]\s*$", text)
+
+
 def _item_end(text: str, start: int, limit: int) -> int:
     m = re.compile(r"[。！？!?\n]").search(text, start, limit)
     e = m.start() if m else limit
@@ -384,12 +405,16 @@ def _inline_lists(doc: Doc) -> list[Problem]:
                 out.extend(found)
             continue
         lead = _lead_in(text, run[0].start("n"))
+        if not _ANNOUNCES.search(lead) and _POINTS_ON.fullmatch(lead.strip()):
+            lead = _previous_sentence(text, text.rfind(lead, 0, run[0].start("n"))) + lead
         if not _ANNOUNCES.search(lead) or _NOT_PROBLEMS.search(lead):
             continue
         found = []
         for m, limit in zip(run, ends):
             s = m.end()
             e = _item_end(text, s, limit)
+            if _cut_off(text, e):
+                continue  # the excerpt ends inside this item
             t = doc.span(s, e)
             f = _FRAME_SOLVE.match(t.text)
             if f:
