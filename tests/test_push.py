@@ -195,6 +195,35 @@ def test_push_sample_corpus_to_virtuoso_and_query_it_back(virtuoso, built_corpus
 
 
 @pytest.mark.virtuoso
+def test_push_counts_on_virtuoso_equal_kg_query_and_kg_ttl(virtuoso, tmp_path, corpus_dir):
+    """A user's COUNT(*) gives one answer by every route: kg query on the store, kg.ttl in rdflib,
+    and the same graphs pushed to Virtuoso (each triple is in exactly one graph, so the union
+    holds no duplicates; no bookkeeping triples)."""
+    import rdflib
+
+    from kg.pipeline import build_corpus
+
+    out = tmp_path / "out"
+    build_corpus([corpus_dir], out, write_views=False)
+    base = "https://example.org/count-test/"
+    push(out, _crud(virtuoso), user="dba", password="dba", graph_base=base)
+    ours = {}
+    with Store.open(out, read_only=True) as store:
+        ours["all"] = int(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0].value)
+        ours["orgs"] = int(store.query("SELECT (COUNT(?o) AS ?n) WHERE { ?o a org:Organization }")
+                           .rows[0][0].value)
+    g = rdflib.Graph()
+    g.parse(out / "kg.ttl", format="turtle")
+    assert len(g) == ours["all"]
+    only = f"FILTER(STRSTARTS(STR(?g), '{base}'))"
+    remote_all = _select(virtuoso, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {only} }}")
+    remote_orgs = _select(virtuoso, "SELECT (COUNT(?o) AS ?n) WHERE { GRAPH ?g { ?o a "
+                                    f"<http://www.w3.org/ns/org#Organization> }} {only} }}")
+    assert int(remote_all[0]["n"]["value"]) == ours["all"]
+    assert int(remote_orgs[0]["n"]["value"]) == ours["orgs"]
+
+
+@pytest.mark.virtuoso
 def test_push_replaces_each_graph_and_leaves_others(virtuoso, tmp_path):
     base = "https://example.org/replace-test/"
     out = _small_store(tmp_path / "v1", {0: ["旧问题甲", "旧问题乙"], 1: ["别的报告"]})
