@@ -196,6 +196,7 @@ class BuildSummary:
     timings: dict = field(default_factory=dict)
     saved: bool = False            # a new generation was switched to
     interrupted: bool = False
+    shown_dir: Path | None = None  # OUT as the user gave it (for messages)
     previous_reports: int | None = None   # reports OUT held before (None: no build yet)
 
     def render(self) -> str:
@@ -208,11 +209,11 @@ class BuildSummary:
             f"policies {t.get('policies', 0)}, organisations {t.get('organisations', 0)}, "
             f"people {t.get('people', 0)}   (in the reports built now)",
             f"  graph: {self.reports_total} reports, {self.triples} triples → "
-            f"{self.out_dir / 'kg.ttl'}",
+            f"{(self.shown_dir or self.out_dir) / 'kg.ttl'}",
             f"  warnings {len(self.warnings)}, consistency findings {len(self.findings)}",
         ]
         if self.reports_kept_other:
-            lines.append(f"  note: {self.out_dir} already held {self.reports_kept_other} report(s) "
+            lines.append(f"  note: {self.shown_dir or self.out_dir} already held {self.reports_kept_other} report(s) "
                          "from other inputs; kept them — use --prune to drop them")
         lines += [f"  finding: {x}" for x in self.findings]
         lines += [f"  warning: {x}" for x in self.warnings[:20]]
@@ -307,9 +308,10 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
     from kg.export import piece_id, read_piece
 
     t0 = time.perf_counter()
+    shown = Path(out_dir)
     out_dir = Path(os.path.abspath(out_dir))
     jobs = jobs or default_jobs()
-    summary = BuildSummary(out_dir=out_dir)
+    summary = BuildSummary(out_dir=out_dir, shown_dir=shown)
     totals = {k: 0 for k in ("problems", "measures", "policies", "organisations", "people")}
     summary.totals = totals
     sh = parse_shard(shard)
