@@ -299,3 +299,48 @@ def test_export_sample_corpus_rapper(built_corpus):
                           str(built_corpus / "kg.ttl")], capture_output=True, check=True)
     with Store.open(built_corpus, read_only=True) as st:
         assert _triples(run.stdout, ox.RdfFormat.N_TRIPLES) == _union_triples(st)
+
+
+def test_export_strict_parsers_read_back_every_literal(tmp_path, corpus_dir):
+    """Text with noncharacters (U+FFFE, U+FFFF), a right-to-left override, control characters and
+    a file name with a terminal escape: every export format comes back from rapper (where it
+    reads it), rdflib and pyoxigraph with the same literals as the store (issue 13)."""
+    import shutil
+    import subprocess
+
+    import rdflib
+
+    from kg.export import export_to_path
+    from kg.pipeline import build_corpus
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    text = (corpus_dir / "003_d9623f3b0403799a.txt").read_text(encoding="utf-8")
+    odd = text.replace("整改", "整\uffff改", 1).replace("巡察", "巡\ufffe察", 1) + "\n\u202e反向\u202c\x07。"
+    (corpus / "odd\x1b[31m.txt").write_text(odd, encoding="utf-8")
+    build_corpus([corpus], tmp_path / "out", write_views=False)
+    with Store.open(tmp_path / "out", read_only=True) as st:
+        want = {(q.subject, q.predicate, q.object) for q in st.quads()}
+    assert not any("\uffff" in o.value or "\ufffe" in o.value for _, _, o in want
+                   if isinstance(o, ox.Literal)), "noncharacters are cleaned at ingest"
+    for fmt, ext, ox_fmt, rap in (("nt", ".nt", ox.RdfFormat.N_TRIPLES, "ntriples"),
+                                  ("nquads", ".nq", ox.RdfFormat.N_QUADS, "nquads"),
+                                  ("trig", ".trig", ox.RdfFormat.TRIG, "trig"),
+                                  ("turtle", ".ttl", ox.RdfFormat.TURTLE, "turtle")):
+        path = tmp_path / f"all{ext}"
+        with Store.open(tmp_path / "out", read_only=True) as st:
+            export_to_path(st, fmt, path)
+        got = {(q.subject, q.predicate, q.object) for q in ox.parse(path=str(path), format=ox_fmt)}
+        assert got == want, fmt
+        g = rdflib.Dataset(default_union=True) if fmt in ("nquads", "trig") else rdflib.Graph()
+        g.parse(path, format={"nt": "nt", "nquads": "nquads", "trig": "trig", "turtle": "turtle"}[fmt])
+        lits = {str(o) for _, _, o in g.triples((None, None, None)) if isinstance(o, rdflib.Literal)}
+        assert len(set(g.triples((None, None, None)))) == len(want), fmt
+        assert lits == {o.value for _, _, o in want if isinstance(o, ox.Literal)}, fmt
+        if shutil.which("rapper"):
+            r = subprocess.run(["rapper", "-q", "-i", rap, "-o", "ntriples", str(path)],
+                               capture_output=True)
+            assert r.returncode == 0 and not r.stderr, (fmt, r.stderr[:300])
+            back = {(t.subject, t.predicate, t.object)
+                    for t in ox.parse(r.stdout, format=ox.RdfFormat.N_TRIPLES)}
+            assert back == want, fmt

@@ -387,28 +387,36 @@ def _detect(data: bytes, source: str, hint: str | None, warnings: list[str], *,
 
 
 # characters no later step can carry: NUL (refused by XML and by C strings), lone surrogates (no
-# UTF-8 for them: a PDF font map can yield them) and the Unicode line and paragraph separators
-# (line breaks to some tools and not to others, so offsets would disagree)
-_UNCARRIABLE_RE = re.compile("[\x00\u2028\u2029\ud800-\udfff]")
+# UTF-8 for them: a PDF font map can yield them), the Unicode line and paragraph separators
+# (line breaks to some tools and not to others, so offsets would disagree) and the noncharacters
+# (U+FFFE, U+FFFF, U+FDD0–FDEF …: strict RDF parsers drop or refuse them, so a literal holding one
+# would not come back the same from an export)
+_NONCHAR = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}" for p in range(0x10000, 0x110000, 0x10000))
+_UNCARRIABLE_RE = re.compile(f"[\x00\u2028\u2029\ud800-\udfff{_NONCHAR}]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_NONCHAR_RE = re.compile(f"[{_NONCHAR}]")
 
 
 def clean_characters(text: str, warnings: list[str]) -> str:
     r"""``text`` without the characters no later step can carry, each kind counted in a warning:
-    NUL is removed, a lone surrogate becomes U+FFFD, U+2028/U+2029 become a line break.
+    NUL is removed, a lone surrogate or a noncharacter becomes U+FFFD, U+2028/U+2029 become a
+    line break.
 
     >>> w = []
-    >>> clean_characters("整改\x00完成\u2028已\ud800办", w)
-    '整改完成\n已\ufffd办'
+    >>> clean_characters("整改\x00完成\u2028已\ud800办\uffff", w)
+    '整改完成\n已\ufffd办\ufffd'
     >>> w
-    ['removed 1 NUL character; replaced 1 lone surrogate (broken UTF-16) with U+FFFD; replaced 1 line or paragraph separator (U+2028/U+2029) with a line break']
+    ['removed 1 NUL character; replaced 1 lone surrogate (broken UTF-16) with U+FFFD; replaced 1 line or paragraph separator (U+2028/U+2029) with a line break; replaced 1 noncharacter (U+FFFE, U+FFFF …) with U+FFFD']
     """
     if not _UNCARRIABLE_RE.search(text):
         return text
     nul = text.count("\x00")
     seps = text.count("\u2028") + text.count("\u2029")
     lone = len(_SURROGATE_RE.findall(text))
+    nonchar = len(_NONCHAR_RE.findall(text))
     text = _SURROGATE_RE.sub("\ufffd", text.replace("\x00", "").replace("\u2028", "\n").replace("\u2029", "\n"))
+    text = _NONCHAR_RE.sub("\ufffd", text)
     said = []
     if nul:
         said.append(f"removed {nul} NUL character{'s' if nul > 1 else ''}")
@@ -417,6 +425,9 @@ def clean_characters(text: str, warnings: list[str]) -> str:
     if seps:
         said.append(f"replaced {seps} line or paragraph separator{'s' if seps > 1 else ''} "
                     "(U+2028/U+2029) with a line break")
+    if nonchar:
+        said.append(f"replaced {nonchar} noncharacter{'s' if nonchar > 1 else ''} (U+FFFE, U+FFFF …) "
+                    "with U+FFFD")
     warnings.append("; ".join(said))
     return text
 
