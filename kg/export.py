@@ -43,6 +43,8 @@ _LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _DEC = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
 _BASES = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[0]))
+_BY_BASE = dict(_BASES)
+assert all(b.endswith(("/", "#")) for b in _BY_BASE), "a prefix must end in / or #"
 
 
 # ---------------------------------------------------------------------------- sources
@@ -98,12 +100,13 @@ class _Shortener:
         self.cache: dict[str, str] = {}
 
     def iri(self, term: str) -> str:
+        # a prefixed name's local part holds no '/' or '#', so only the base up to the IRI's last
+        # one can shorten it
         iri = term[1:-1]
-        for base, prefix in _BASES:
-            if iri.startswith(base):
-                local = iri[len(base):]
-                if _LOCAL.match(local):
-                    return f"{prefix}:{local}"
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = _BY_BASE.get(iri[:cut])
+        if prefix is not None and _LOCAL.match(iri[cut:]):
+            return f"{prefix}:{iri[cut:]}"
         return term
 
     def __call__(self, term: str) -> str:
