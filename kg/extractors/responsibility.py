@@ -32,7 +32,10 @@ _LABEL_ROLES = {
 _LABEL = re.compile(r"(?P<label>" + "|".join(sorted(map(re.escape, _LABEL_ROLES), key=len, reverse=True))
                     + r")\s*[:：]\s*(?P<v>[^。；;:：\n]{1,80})")
 _BY = re.compile(r"由(?P<v>[^，,。；;由、]{2,24}?)(?:具体|分别|共同|统一|全面)?(?P<verb>牵头|负责)(?!同志|人|的)")
-_SPLIT = re.compile(r"[、，,/]|\s+|(?<=.)(?:和|及|以及)(?=.)")
+_SPLIT = re.compile(r"[、，,/]|\s+")
+# 和 / 及 join two names only after a name's head word (组织部和人社局), never inside one
+# (住房和城乡建设局)
+_AND = re.compile(r"(?<=[局委部办院厅所站科室组队会处司中心])(?:以及|和|及)(?=.)")
 # a value ends where the next label or a clause about something else begins
 _VALUE_END = re.compile(r"(?:整改时限|完成时限|整改期限|完成时间|整改措施|整改目标|" +
                         "|".join(map(re.escape, _LABEL_ROLES)) + r")")
@@ -50,9 +53,8 @@ class Responsibility:
 def _names(text: str, start: int, end: int) -> list[Span]:
     out = []
     pos = start
-    for piece in _SPLIT.split(text[start:end]) + [None]:
-        if piece is None:
-            break
+    pieces = [x for chunk in _SPLIT.split(text[start:end]) for x in _AND.split(chunk)]
+    for piece in pieces:
         s = text.index(piece, pos) if piece else pos
         e = s + len(piece)
         pos = e

@@ -86,5 +86,5 @@
   }
   window.addEventListener("hashchange", fromHash);
   fromHash();
-  kg.ready = true;
+  kg.ready = kg.stabilized = true;  // (the tests wait for kg.stabilized, as on the graph pages)
 })();
