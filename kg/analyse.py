@@ -31,9 +31,9 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import KgError, StoreError
-from kg.vocab import GRAPH_IRI, ID_IRI, PREFIXES, RK_IRI
+from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, ID_IRI, PREFIXES, RK_IRI
 
-ANALYSIS_GRAPH = GRAPH_IRI + "analysis"
+ANALYSIS_GRAPH = ANALYSIS_GRAPH_IRI
 """The named graph that :func:`write_back` replaces; report graphs are never touched."""
 
 DEFAULT_THRESHOLD = 0.6
@@ -806,12 +806,9 @@ def _write_for(source: Any, store: ox.Store, groups: list[dict]) -> str:
     """Write the groups where ``source`` keeps its graph; say where."""
     if isinstance(source, (str, Path)) and Path(source).is_dir():
         out = Path(source)
-        if (out / "store").exists():
-            from kg.store import Store
-
-            with Store.open(out) as writable:
-                write_back(writable, groups)
-            return str(out / "store")
+        if (out / "store").exists():  # its kg.ttl, nquads/ and views must follow the store
+            raise KgError("an output folder's analysis is written by kg.pipeline.write_analysis",
+                          source=str(out), hint="run `kg analyze --write-back --out DIR`")
         mem = ox.Store()
         write_back(mem, groups)
         _dump_trig(mem, out / "analysis.trig")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kg.errors import KgError
+from kg.errors import KgError, printable
 
 OUT_OPTION = click.option(
     "--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
@@ -27,7 +27,12 @@ def _friendly(fn):
         try:
             return fn(*args, **kwargs)
         except KgError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(printable(str(e))) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted: a command changes the output folder only as its last step, "
+                       "all at once, so it holds either the state before or the state after, "
+                       "whole", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -44,36 +49,94 @@ def cli():
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @OUT_OPTION
-@click.option("--jobs", "-j", default=1, show_default=True, type=int,
-              help="Worker processes (0 = one per core). Output is identical to -j 1.")
-@click.option("--prune", is_flag=True, help="Remove the graphs of reports whose files are gone.")
+@click.option("--jobs", "-j", default=0, show_default=True, type=int,
+              help="Worker processes (0 = one per core). Output is identical whatever the number.")
+@click.option("--prune", is_flag=True,
+              help="Remove the reports whose files are gone (never those under a folder that "
+                   "could not be read).")
 @click.option("--shard", default=None, metavar="I/N",
               help="Build only slice I of N (1-based) and write DIR/shard-I-of-N.nq.")
 @click.option("--views/--no-views", default=True, show_default=True,
               help="Write the interactive HTML views after building.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links that lead out of the input folders (by default they "
+                   "are skipped, and said so).")
+@click.option("--file-timeout", default=300.0, show_default=True, type=float, metavar="SECONDS",
+              help="Most time one file may take; a file over it is named and skipped.")
+@click.option("--file-memory", default=1000, show_default=True, type=int, metavar="MB",
+              help="Most memory one file may take in its worker; a file over it is named and "
+                   "skipped. The build's peak memory stays under about 300 MB + jobs × this.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
 @_friendly
-def build(inputs, out_dir, jobs, prune, shard, views, quiet):
+def build(inputs, out_dir, jobs, prune, shard, views, follow_links, file_timeout, file_memory,
+          quiet):
     """Build the knowledge graph from report files or folders (walked recursively).
 
-    Writes OUT/kg.ttl (the whole graph, deterministic Turtle), the store under OUT/store,
-    and the views. Unchanged files are skipped by content hash.
+    Writes OUT/kg.ttl (the whole graph, deterministic Turtle), OUT/nquads/ (one N-Quads file a
+    report), the store under OUT/store, and the views. A report is named by its path inside the
+    folder given (2021/通报.txt). Unchanged files are skipped by content hash. Every output of a
+    build is switched at once: Ctrl-C or a crash leaves the previous build whole.
 
     Exit codes: 0 every file built; 1 some files failed (each named on stderr, the
-    others still built); 2 usage error or nothing could be built.
+    others still built); 2 usage error or nothing could be built; 130 interrupted.
 
     Example: kg build data/corpus --out out/
     """
     from kg.pipeline import build_corpus
 
-    summary = build_corpus([Path(p) for p in inputs], Path(out_dir), jobs=jobs, prune=prune,
-                           shard=shard, write_views=views, progress=not quiet)
+    with _terminate_as_interrupt() as terminated:
+        summary = build_corpus([Path(p) for p in inputs], Path(out_dir), jobs=jobs, prune=prune,
+                               shard=shard, write_views=views, progress=not quiet,
+                               follow_links=follow_links, file_seconds=file_timeout or None,
+                               file_memory_mb=file_memory or None)
+    if summary.interrupted:
+        click.echo(_interrupted(summary), err=True)
+        sys.exit(143 if terminated else 130)
     click.echo(summary.render())
     for problem in summary.failures:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {printable(problem)}", err=True)
     if summary.reports_built == 0 and summary.failures and summary.reports_skipped == 0:
         sys.exit(2)
     sys.exit(1 if summary.failures else 0)
+
+
+def _interrupted(summary) -> str:
+    out = summary.out_dir
+    if summary.saved:
+        return (f"interrupted after the new build was saved: {out} holds it whole; only "
+                "tidying up was left undone")
+    if summary.previous_reports is None:
+        before = "it holds no build yet"
+    else:
+        before = f"it still holds the previous build ({summary.previous_reports} reports), whole"
+    return (f"interrupted: nothing was saved to {out}; {before}. Run the command again to build "
+            "(the reports finished so far are reused)")
+
+
+class _terminate_as_interrupt:
+    """While a command writes, SIGTERM ends it as Ctrl-C does (workers stopped, nothing half
+    written); the flag says which it was."""
+
+    def __enter__(self):
+        import signal
+
+        self.flag = []
+
+        def handler(signum, frame):
+            self.flag.append(signum)
+            raise KeyboardInterrupt
+
+        try:
+            self.old = signal.signal(signal.SIGTERM, handler)
+        except ValueError:  # not the main thread
+            self.old = None
+        return self.flag
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
 
 
 @cli.command()
@@ -253,16 +316,17 @@ def export_cmd(out_dir, fmt, output):
               help="Seconds to wait for a running build to finish.")
 @_friendly
 def remove_cmd(sources, out_dir, wait):
-    """Remove reports (by source name, as `kg query reports` lists them) from the graph.
+    """Remove reports (by name, as `kg query reports` lists them, or by a path ending in one).
 
-    Their named graphs leave the store and OUT/kg.ttl is rewritten.
+    A new generation of OUT without them: kg.ttl, nquads/, the analysis and the views made again.
 
     Example: kg remove 003_d9623f3b0403799a.txt --out out/
     """
-    from kg.store import remove_sources
+    from kg.pipeline import remove_reports
 
-    n = remove_sources(Path(out_dir), list(sources), wait=wait)
-    click.echo(f"removed {len(sources)} report(s); the graph now has {n} triples")
+    summary = remove_reports(Path(out_dir), list(sources), wait=wait)
+    click.echo(f"removed {summary.reports_removed} report(s); the graph now has "
+               f"{summary.reports_total} reports, {summary.triples} triples")
 
 
 @cli.command("analyze")
@@ -285,8 +349,21 @@ def analyze_cmd(out_dir, fmt, top, threshold, write_back):
     """
     from kg.analyse import DEFAULT_THRESHOLD, analyse, render
 
-    tables = analyse(Path(out_dir), top=top, write=write_back,
-                     threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    in_store = (Path(out_dir) / "store").exists()   # else a folder with only kg.ttl
+    tables = analyse(Path(out_dir), top=top, threshold=threshold,
+                     write=write_back and not in_store)
+    if write_back and in_store:
+        from kg.analyse import analysis_quads, recurring_problems, problems
+        from kg.pipeline import write_analysis
+
+        groups = recurring_problems(problems(Path(out_dir)), threshold)
+        summary = write_analysis(Path(out_dir), groups, {"threshold": threshold})
+        tables["write_back"] = [{"groups": len(groups),
+                                 "quads": sum(1 for _ in analysis_quads(groups)),
+                                 "graph": "https://w3id.org/rectkg/graph/analysis",
+                                 "where": str(Path(out_dir) / "store"),
+                                 "triples": summary.triples}]
     click.echo(render(tables, fmt))
 
 
@@ -307,13 +384,23 @@ def view_cmd(out_dir, focus, depth, budget, as_of):
 
     Example: kg view --out out/ --focus 县委组织部 --depth 2
     """
-    from kg.views import focus_view, write_views
+    from kg.views import focus_view
 
     if focus:
         click.echo(str(focus_view(Path(out_dir), focus, depth, budget=budget)))
         return
-    paths = write_views(Path(out_dir), budget=budget, as_of=_date_option(as_of))
-    click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
+    from kg.pipeline import refresh_views
+    from kg.store import Store
+
+    day = _date_option(as_of)
+    if Store.open(Path(out_dir)).generation is None and (Path(out_dir) / "kg.ttl").is_file():
+        from kg.views import write_views  # a folder with only a graph file: views beside it
+
+        paths = write_views(Path(out_dir), budget=budget, as_of=day)
+        click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
+        return
+    refresh_views(Path(out_dir), budget=budget, as_of=day)
+    click.echo(f"wrote the views; open {Path(out_dir) / 'index.html'}")
 
 
 def _date_option(value):

@@ -41,3 +41,22 @@ class QueryError(KgError):
 
 class ExportError(KgError):
     """An export format is unknown or cannot be written."""
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    r"""``text`` with control characters shown as escapes, so a file name can never move the
+    cursor, clear the screen or recolour a terminal.
+
+    >>> printable("a\x1b[2Jb\tc")
+    'a\\x1b[2Jb\\tc'
+    """
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0 or ch in "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)

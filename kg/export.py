@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 
 from kg.errors import ExportError
-from kg.vocab import GRAPH_IRI, PREFIXES
+from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, PREFIXES, SHARED_GRAPH_IRI
 
 FORMATS = ("turtle", "nt", "trig", "nquads", "jsonld", "graphml", "gexf", "ledger-csv")
 EXTENSIONS = {"turtle": ".ttl", "nt": ".nt", "trig": ".trig", "nquads": ".nq",
@@ -47,7 +47,8 @@ _BASES = sorted(((iri, p) for p, iri in PREFIXES.items()), key=lambda x: -len(x[
 
 # ---------------------------------------------------------------------------- sources
 def _db_of(src):
-    """A pyoxigraph store and whether its default graph is the kg manifest (to leave out)."""
+    """A pyoxigraph store, and whether its default graph is to be left out (an old-layout kg
+    store kept its manifest there)."""
     from kg.store import Store
 
     if isinstance(src, Store):
@@ -257,7 +258,8 @@ def part_version() -> str:
     import inspect
 
     h = hashlib.sha256(json.dumps(sorted(PREFIXES.items())).encode())
-    for obj in (_Shortener, _turtle_body, _prefix_block, TurtlePart, turtle_part, nquads_part):
+    for obj in (_Shortener, _turtle_body, _prefix_block, TurtlePart, turtle_part, nquads_part,
+                write_piece):
         h.update(inspect.getsource(obj).encode())
     return h.hexdigest()[:12]
 
@@ -279,32 +281,41 @@ def turtle_part(lines: list[str], graph: str) -> TurtlePart:
 
 
 def nquads_part(nquads: bytes, graph: str) -> TurtlePart:
-    """The part of a report whose N-Quads (every line in ``graph``) are given as bytes."""
-    tail = f" <{graph}> ."
-    cut = len(tail)
+    """The part of a report whose N-Quads (each line in ``graph`` or the shared graph) are given."""
+    tails = (f" <{graph}> .", f" <{SHARED_GRAPH_IRI}> .")
     lines = []
     for line in nquads.decode("utf-8").split("\n"):
         if line:
-            if not line.endswith(tail):
+            for tail in tails:
+                if line.endswith(tail):
+                    lines.append(line[:-len(tail)])
+                    break
+            else:
                 raise ExportError(f"an N-Quads line is not in the graph {graph}: {line[:120]}")
-            lines.append(line[:-cut])
     return turtle_part(lines, graph)
 
 
 def graph_parts(src):
     """(graph IRI, part) for every graph of a source, in IRI order (key "" = the default graph).
 
-    A kg Store's report graphs come from the part cache beside it when it holds them."""
+    A kg Store's report graphs come from their pieces (:func:`write_piece`) when these exist."""
     from kg.store import Store
 
-    db, manifest_in_default = _db_of(src)
+    db, skip_default = _db_of(src)
     if db is None:
         for g, data in sorted(_graph_ntriples(src).items()):
             yield g, turtle_part(_lines(data), g)
         return
-    cached = src.cached_part if isinstance(src, Store) else (lambda g: None)
+    cached = (lambda g: None)
+    if isinstance(src, Store):
+        by_graph = {e["graph"]: e for e in src.manifest().values() if e.get("piece")}
+        out_dir = src.out_dir
+
+        def cached(g):
+            entry = by_graph.get(g)
+            return read_part(out_dir, entry["piece"]) if entry is not None else None
     graphs = sorted(g.value for g in db.named_graphs() if isinstance(g, NamedNode))
-    if not manifest_in_default:
+    if not skip_default:
         data = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
         if data:
             yield "", turtle_part(_lines(data), "")
@@ -313,9 +324,199 @@ def graph_parts(src):
         if part is None:
             part = turtle_part(_lines(db.dump(format=ox.RdfFormat.N_TRIPLES,
                                               from_graph=NamedNode(g))), g)
-            if isinstance(src, Store) and src.writing:  # e.g. after a change of this module
-                src.save_part(g, part.to_bytes())
         yield g, part
+
+
+# ---------------------------------------------------------------------------- pieces
+# A *piece* is what one report contributes to OUT, written once, by the worker that built it, and
+# named by its content (the report's bytes and name, the code that built it, this writer's version):
+#     parts/KEY-TAG.nq       its N-Quads, sorted: its own lines (in its graph), then the lines of
+#                            the entities it shares with other reports (in the shared graph); a
+#                            file a triplestore can load on its own
+#     parts/KEY-TAG.ttlpart  its share of kg.ttl (a TurtlePart)
+#     parts/KEY-TAG.json     what the build says of it (counts, warnings, findings) and the sizes of
+#                            the two files: a piece whose files are missing or torn is absent
+# Generations link to pieces by name (their manifest entries carry it), and hard-link the .nq
+# files into their nquads/ folder; pieces no kept generation names are pruned.
+PARTS_DIR = "parts"
+
+
+def piece_id(key: str, stamp: str, name: str) -> str:
+    """The name of a report's piece: its key and a hash of what shapes its content.
+
+    >>> piece_id("0123456789abcdef", "ab@cd", "a.txt")[:17]
+    '0123456789abcdef-'
+    """
+    tag = hashlib.sha256(f"{stamp}|{name}|{part_version()}".encode()).hexdigest()[:16]
+    return f"{key}-{tag}"
+
+
+def piece_files(out_dir: Path, piece: str) -> tuple[Path, Path, Path]:
+    """The .nq, .ttlpart and .json files of a piece."""
+    folder = Path(out_dir) / PARTS_DIR
+    return folder / f"{piece}.nq", folder / f"{piece}.ttlpart", folder / f"{piece}.json"
+
+
+def _write_aside(path: Path, data: bytes) -> None:
+    """Write a file under a temporary name and rename it (no fsync: the build syncs the file
+    system once before it switches generations)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict) -> dict:
+    """Write a report's piece from its N-Quads (each line in ``graph`` or the shared graph);
+    ``meta`` (JSON values) is kept with it. Returns the piece's record (meta + file sizes)."""
+    own_tail, shared_tail = f" <{graph}> .".encode(), f" <{SHARED_GRAPH_IRI}> .".encode()
+    own, shared = set(), set()
+    for line in nquads.split(b"\n"):
+        if not line:
+            continue
+        if line.endswith(own_tail):
+            own.add(line)
+        elif line.endswith(shared_tail):
+            shared.add(line)
+        else:
+            raise ExportError(f"an N-Quads line is in neither {graph} nor the shared graph: "
+                              f"{line[:120].decode('utf-8', 'replace')}")
+    own_bytes = b"".join(line + b"\n" for line in sorted(own))
+    shared_bytes = b"".join(line + b"\n" for line in sorted(shared))
+    cut_own, cut_shared = len(own_tail), len(shared_tail)
+    part = turtle_part([line[:-cut_own].decode("utf-8") for line in sorted(own)]
+                       + [line[:-cut_shared].decode("utf-8") for line in sorted(shared)], graph)
+    part_bytes = part.to_bytes()
+    nq, ttl, js = piece_files(out_dir, piece)
+    nq.parent.mkdir(parents=True, exist_ok=True)
+    _write_aside(nq, own_bytes + shared_bytes)
+    _write_aside(ttl, part_bytes)
+    record = dict(meta)
+    record.update({"piece": piece, "graph": graph, "own_bytes": len(own_bytes),
+                   "nq_bytes": len(own_bytes) + len(shared_bytes), "part_bytes": len(part_bytes),
+                   "quads": len(own) + len(shared), "own_quads": len(own)})
+    _write_aside(js, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    return record
+
+
+def read_piece(out_dir: Path, piece: str) -> dict | None:
+    """A piece's record, or None when any of its files is missing or not the size recorded."""
+    nq, ttl, js = piece_files(out_dir, piece)
+    try:
+        record = json.loads(js.read_text(encoding="utf-8"))
+        if nq.stat().st_size != record["nq_bytes"] or ttl.stat().st_size != record["part_bytes"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record
+
+
+def read_part(out_dir: Path, piece: str) -> "TurtlePart | None":
+    """The kg.ttl share of a piece, or None."""
+    try:
+        return TurtlePart.from_bytes(piece_files(out_dir, piece)[1].read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def shared_lines(out_dir: Path, piece: str) -> list[str] | None:
+    """The shared-entity triples of a piece as N-Triples lines without `` .`` (None: no piece)."""
+    try:
+        with open(piece_files(out_dir, piece)[1], "rb") as f:
+            head = f.readline()
+            fields = head.split(b" ")
+            if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
+                return None
+            data = f.read(int(fields[3]))
+    except (OSError, ValueError):
+        return None
+    return data.decode("utf-8").split("\n")[:-1] if data else []
+
+
+def prune_pieces(out_dir: Path, keep: set[str]) -> int:
+    """Delete the files of pieces not in ``keep`` (and temporaries); return how many."""
+    folder = Path(out_dir) / PARTS_DIR
+    if not folder.is_dir():
+        return 0
+    gone = 0
+    for entry in os.scandir(folder):
+        stem = entry.name.rsplit(".", 1)[0]
+        if entry.name.startswith(".") or stem not in keep:
+            try:
+                os.unlink(entry.path)
+                gone += 1
+            except OSError:
+                pass
+    return gone
+
+
+def recover_shared_lines(store, graph: str) -> list[str]:
+    """The shared-graph triples about the entities a report graph names, as N-Triples lines
+    without `` .``: a report's shared lines when its piece is gone (every shared entity of a
+    report is named by one of its own triples: ``rk:mentions``, ``rk:kind`` …)."""
+    got = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ {{ ?x ?q ?s }} UNION "
+                      f"{{ ?s ?q ?x }} }} GRAPH <{SHARED_GRAPH_IRI}> {{ ?s ?p ?o }} }}",
+                      use_default_graph_as_union=False)
+    return sorted(f"{s} {p} {o}" for s, p, o in got.rows)
+
+
+def ensure_piece(store, out_dir: Path, name: str, entry: dict) -> dict:
+    """Write the piece of a report from the store (an output folder of an older rectkg, or one
+    whose pieces were deleted) and return its manifest entry naming it."""
+    graph = entry["graph"]
+    key = report_key_of(graph) or hashlib.sha256(graph.encode()).hexdigest()[:16]
+    own, shared = [], set(recover_shared_lines(store, graph))
+    for line in _lines(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))):
+        if key in line:
+            own.append(line)
+        else:  # an older store kept the shared entities' triples in each report's graph
+            shared.add(line)
+    data = "".join(f"{x} <{graph}> .\n" for x in own) + \
+        "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in sorted(shared))
+    stamp = entry.get("sha256", "")
+    piece = piece_id(key, stamp, name)
+    meta = {"name": name, "sha256": stamp.split("@")[0], "stamp": stamp, "stats": {},
+            "warnings": [], "findings": []}
+    record = write_piece(Path(out_dir), piece, data.encode("utf-8"), graph, meta)
+    fixed = dict(entry)
+    fixed.update({"piece": piece, "own_bytes": record["own_bytes"], "quads": record["quads"]})
+    return fixed
+
+
+def write_nquads_dir(store, out_dir: Path, dest: Path) -> int:
+    """``dest/KEY.nq`` for each report (its piece's N-Quads, hard-linked: its own lines, then its
+    shared entities'), and ``dest/analysis.nq`` when there is an analysis graph: loading every file
+    gives the store's quads. Returns the number of files."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for name, entry in sorted(store.manifest().items()):
+        if not entry.get("piece") or read_piece(out_dir, entry["piece"]) is None:
+            entry = ensure_piece(store, out_dir, name, entry)
+        src = piece_files(out_dir, entry["piece"])[0]
+        key = report_key_of(entry["graph"]) or entry["piece"]
+        dst = dest / f"{key}.nq"
+        if os.path.lexists(dst):
+            continue  # (two names, one graph: the same file)
+        try:
+            os.link(src, dst)
+        except OSError:
+            _write_aside(dst, src.read_bytes())
+        n += 1
+    g = NamedNode(ANALYSIS_GRAPH_IRI)
+    if any(True for _ in store.db.quads_for_pattern(None, None, None, g)):
+        data = store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+        body = "".join(f"{x} <{ANALYSIS_GRAPH_IRI}> .\n" for x in sorted(set(_lines(data))))
+        _write_aside(dest / "analysis.nq", body.encode("utf-8"))
+        n += 1
+    return n
 
 
 def _write_parts(parts, out) -> int:

@@ -31,7 +31,7 @@ from kg.errors import IngestError
 
 __all__ = [
     "RawText", "SOURCE_SUFFIXES", "DEFAULT_MAX_BYTES",
-    "iter_sources", "read_bytes", "decode_bytes", "read_source",
+    "iter_sources", "walk_inputs", "hash_file", "Source", "Walk", "read_bytes", "decode_bytes", "read_source",
     "html_to_text", "strip_boilerplate_lines",
 ]
 
@@ -108,6 +108,138 @@ def _walk(folder: Path, seen_dirs: set[str]) -> Iterator[Path]:
             yield from _walk(path, seen_dirs)
         elif path.suffix.lower() in SOURCE_SUFFIXES:
             yield path  # a dangling link is yielded too: reading it names the problem
+
+
+@dataclass(frozen=True)
+class Source:
+    """One report file found by :func:`walk_inputs`."""
+
+    path: Path   # what to open
+    name: str    # its identity and dcterms:source: the path relative to the input folder given
+                 # (POSIX separators); a file given directly keeps its bare name
+    size: int    # bytes, when walked
+
+
+@dataclass
+class Walk:
+    """What :func:`walk_inputs` found: the sources, what it skipped and why, and the name
+    prefixes whose folders could not be listed (a prune must keep every report under them)."""
+
+    sources: list
+    problems: list
+    unreadable: list
+
+
+def walk_inputs(inputs: list[Path], *, follow_links_outside: bool = False,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> Walk:
+    """The report files under ``inputs``, each named by its path relative to the input given.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for n in ["2021/通报.txt", "2022/通报.txt", "a.txt"]:
+    ...     (d / n).parent.mkdir(exist_ok=True); _ = (d / n).write_text("x")
+    >>> [s.name for s in walk_inputs([d]).sources]
+    ['2021/通报.txt', '2022/通报.txt', 'a.txt']
+    """
+    sources: dict[str, Source] = {}
+    problems: list[str] = []
+    unreadable: list[str] = []
+    seen_files: set[str] = set()
+    for given in inputs:
+        root = Path(given)
+        if root.is_dir():
+            real_root = os.path.realpath(root)
+            found = []
+            _walk_named(root, "", real_root, follow_links_outside, set(), found, problems,
+                        unreadable)
+        else:
+            found = [(root, root.name)]
+        for path, name in found:
+            real = os.path.realpath(path)
+            if real in seen_files:
+                continue
+            if name in sources:
+                problems.append(f"{path}: has the same name ({name}) as {sources[name].path} "
+                                "from another input; skipped (give the folders one parent "
+                                "folder so their names differ)")
+                continue
+            seen_files.add(real)
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                size = 0
+            sources[name] = Source(Path(path), name, size)
+    return Walk(sorted(sources.values(), key=lambda s: s.name), problems, unreadable)
+
+
+def _walk_named(folder: Path, prefix: str, root: str, outside: bool, seen: set, found: list,
+                problems: list, unreadable: list) -> None:
+    real = os.path.realpath(folder)
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as e:
+        problems.append(f"{folder}: cannot list the folder ({e.strerror or e}); skipped, and "
+                        "the reports built from it are kept")
+        unreadable.append(prefix)
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith((".", "~$")):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink() and not outside:
+            target = os.path.realpath(path)
+            if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+                problems.append(f"{path}: a link that leads out of the input folder; not "
+                                "followed (--follow-links follows it)")
+                continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            _walk_named(path, f"{prefix}{name}/", root, outside, seen, found, problems, unreadable)
+        elif path.suffix.lower() in SOURCE_SUFFIXES:
+            found.append((path, prefix + name))
+
+
+def hash_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """SHA-256 of a regular file, streamed; an :class:`IngestError` naming it otherwise."""
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise IngestError("does not exist (it may have been moved or deleted)", source=name,
+                          hint="check the path") from None
+    except OSError as e:
+        raise IngestError(_os_reason(e), source=name, hint="fix or remove it") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IngestError("is not a regular file (a device, pipe or socket)", source=name,
+                              hint="copy the report into a normal file")
+        if st.st_size > max_bytes:
+            raise IngestError(f"is {_mb(st.st_size)}, larger than the {_mb(max_bytes)} limit",
+                              source=name, hint="split the report or raise the size limit")
+        h = hashlib.sha256()
+        total = 0
+        while True:
+            block = os.read(fd, 1 << 20)
+            if not block:
+                break
+            total += len(block)
+            if total > max_bytes:
+                raise IngestError(f"is larger than the {_mb(max_bytes)} limit", source=name,
+                                  hint="split the report or raise the size limit")
+            h.update(block)
+        return h.hexdigest()
+    except OSError as e:
+        raise IngestError(_os_reason(e), source=name, hint="fix its permissions or remove it") from None
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from kg.analyse import ID_IRI, _local, _select, open_source, report_key, short
+from kg.analyse import _local, _select, open_source, report_key, short
 
 DEFAULT_LIGHTS = (20, 10, 0)
 """Days left at which a problem's light turns green, yellow and red (``--lights 20,10,0``)."""
@@ -106,10 +106,10 @@ def ledger_rows(source: Any, *, as_of: str | date | None = None, report: str | N
             measures[p].append({"id": m, "label": label, "start": s, "end": e})
             measure_of[m].append(p)
     seen: set[tuple] = set()
-    for m, role, name in _select(store, "SELECT ?m ?role ?n WHERE { GRAPH ?g { "
-            "VALUES ?role { rk:leadUnit rk:responsibleUnit rk:participatingUnit } "
-            "?m ?role ?u . ?u skos:prefLabel ?n } " + (f"FILTER(?g = <{graph}>)" if graph else "")
-            + " }"):
+    # an organisation's and a policy's labels live in the graph the reports share
+    for m, role, name in _select(store, "SELECT ?m ?role (SAMPLE(?n0) AS ?n) WHERE { "
+            + _graph_scope(graph, "VALUES ?role { rk:leadUnit rk:responsibleUnit rk:participatingUnit } "
+                                  "?m ?role ?u .") + " ?u skos:prefLabel ?n0 } GROUP BY ?m ?role ?u"):
         for p in measure_of.get(m, ()):
             if (p, name) not in seen:
                 seen.add((p, name))
@@ -136,9 +136,9 @@ def ledger_rows(source: Any, *, as_of: str | date | None = None, report: str | N
             if not any(d["id"] == dl for d in problems[p]["deadlines"]):
                 problems[p]["deadlines"].append({"id": dl, "kind": _local(kind), "label": label,
                                                  "due": due, "start": s, "end": e})
-    for m, act, label in _select(store, "SELECT ?m ?act ?l WHERE { GRAPH ?g { "
-            "VALUES ?act { rk:makes rk:applies } ?m ?act ?d . ?d rdfs:label ?l } "
-            + (f"FILTER(?g = <{graph}>)" if graph else "") + " }"):
+    for m, act, label in _select(store, "SELECT ?m ?act (SAMPLE(?l0) AS ?l) WHERE { "
+            + _graph_scope(graph, "VALUES ?act { rk:makes rk:applies } ?m ?act ?d .")
+            + " ?d rdfs:label ?l0 } GROUP BY ?m ?act ?d"):
         for p in measure_of.get(m, ()):
             entry = {"label": label, "action": "制定" if _local(act) == "makes" else "执行"}
             if entry not in problems[p]["policies"]:

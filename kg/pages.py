@@ -71,6 +71,13 @@ def json_for_script(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +86,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a page is for reading
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -1,4 +1,6 @@
-"""Doc + entities → quads in the report's own named graph, with deterministic IRIs and evidence.
+"""Doc + entities → quads with deterministic IRIs and evidence: a triple that names the report
+(its nodes, spans, and links to it) in the report's own named graph, a triple about an entity that
+reports share (an organisation's type and labels …) in the shared graph, so that it is stored once.
 
 Every span written has ``oa:exact == rk:content[oa:start:oa:end]``; :func:`map_report` checks this
 before returning, so a wrong offset is a crash here, never a silent lie in the graph.
@@ -15,7 +17,7 @@ from __future__ import annotations
 from kg import vocab
 from kg.doc import Doc, Span
 from kg.resolve import Resolution, iri_hash
-from kg.vocab import GENRES, GRAPH_IRI, ID_IRI, PREFIXES, STATUSES
+from kg.vocab import GENRES, GRAPH_IRI, ID_IRI, PREFIXES, SHARED_GRAPH_IRI, STATUSES
 
 
 class _InNQuads:
@@ -101,19 +103,26 @@ class _Writer:
         self.doc = doc
         self.key = report_key(doc)
         self.graph = f"<{GRAPH_IRI}{self.key}>"
+        self.shared = f"<{SHARED_GRAPH_IRI}>"
         self.report = f"<{ID_IRI}report/{self.key}>"
         self.lines: list[str] = []
         self._spans: set[tuple[int, int]] = set()
         self._span_iri = f"<{ID_IRI}span/{self.key}/"
 
     def add(self, s: str, p: str, o: str) -> None:
-        """Add a quad; all three terms are N-Quads text (the namespaces here give terms as text)."""
-        self.lines.append(f"{s} {p} {o} {self.graph} .\n")
+        """Add a quad; all three terms are N-Quads text (the namespaces here give terms as text).
+        A triple naming the report's key goes into its graph, any other into the shared one."""
+        g = self.graph if self.key in s or self.key in o else self.shared
+        self.lines.append(f"{s} {p} {o} {g} .\n")
 
     def add_all(self, s: str, pairs) -> None:
         """Add the quads of one subject from (predicate, object) pairs."""
-        g = self.graph
-        self.lines.extend(f"{s} {p} {o} {g} .\n" for p, o in pairs)
+        if self.key in s:
+            g = self.graph
+            self.lines.extend(f"{s} {p} {o} {g} .\n" for p, o in pairs)
+        else:
+            for p, o in pairs:
+                self.add(s, p, o)
 
     def node(self, path: str) -> str:
         return f"<{ID_IRI}{path}>"
@@ -136,7 +145,8 @@ class _Writer:
 
 
 def map_report(doc: Doc, res: Resolution) -> bytes:
-    """All quads the report contributes, in its named graph ``GRAPH_IRI + key``, as N-Quads."""
+    """All quads the report contributes, as N-Quads: in its named graph ``GRAPH_IRI + key``, and
+    the shared entities' types and labels in ``SHARED_GRAPH_IRI``."""
     w = _Writer(doc)
     r = w.report
     meta = doc.facts.get("meta", {})

@@ -402,7 +402,7 @@ class _InMemory:
 
     def __init__(self, store):
         self.disk = store
-        self.db = store.to_memory()
+        self.db = store.to_memory().db
 
     def is_stale(self) -> bool:
         return self.disk.is_stale()

@@ -234,19 +234,24 @@ def report_facts(source: Any, info: dict) -> tuple[str, list[dict]]:
     content = ""
     for (c,) in _select(store, f"SELECT ?c WHERE {{ GRAPH <{g}> {{ <{info['iri']}> rk:content ?c }} }}"):
         content = c
-    labels: dict[str, str] = {}
-    for x, label in _select(store, f"""SELECT ?x ?l WHERE {{ GRAPH <{g}> {{
-            ?x rdfs:label|skos:prefLabel|foaf:name|dcterms:title ?l }} }}"""):
-        labels.setdefault(x, label)
-    types: dict[str, set[str]] = defaultdict(set)
+    # what the report's spans are evidence of; the types and labels of what reports share
+    # (organisations, policies …) live in the shared graph, so they are read from the union
     spans: dict[tuple, str] = {}
-    for x, t, prop, s, e, exact in _select(store, f"""SELECT ?x ?t ?prop ?s ?e ?exact WHERE {{ GRAPH <{g}> {{
+    for x, prop, s, e, exact in _select(store, f"""SELECT ?x ?prop ?s ?e ?exact WHERE {{ GRAPH <{g}> {{
             VALUES ?prop {{ rk:evidence rk:statusEvidence }}
-            ?x ?prop ?sp . ?sp oa:start ?s ; oa:end ?e ; oa:exact ?exact .
-            OPTIONAL {{ ?x a ?t }} }} }}"""):
-        if t:
-            types[x].add(_local(t))
+            ?x ?prop ?sp . ?sp oa:start ?s ; oa:end ?e ; oa:exact ?exact . }} }}"""):
         spans[(x, _local(prop), s, e)] = exact
+    labels: dict[str, str] = {}
+    types: dict[str, set[str]] = defaultdict(set)
+    nodes = sorted({x for x, _, _, _ in spans})
+    for chunk in range(0, len(nodes), 400):
+        values = " ".join(f"<{x}>" for x in nodes[chunk:chunk + 400])
+        for x, t, label in _select(store, f"""SELECT ?x ?t ?l WHERE {{ VALUES ?x {{ {values} }}
+                {{ ?x a ?t }} UNION {{ ?x rdfs:label|skos:prefLabel|foaf:name|dcterms:title ?l }} }}"""):
+            if t:
+                types[x].add(_local(t))
+            if label:
+                labels.setdefault(x, label)
     facts = []
     for (x, prop, s, e), exact in spans.items():
         kind = _kind(types.get(x, set()), prop, exact, s, e, info)

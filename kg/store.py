@@ -1,32 +1,40 @@
-"""The on-disk store: pyoxigraph (RocksDB) under ``OUT/store``, one named graph per report.
+"""The output folder's generations and the queryable store in each (pyoxigraph on RocksDB).
 
-Layout of an output folder::
+Layout of an output folder (OUT)::
 
-    OUT/store              a symbolic link to the current generation, e.g. store.gens/gen-000007
-    OUT/store.gens/        the generations: complete RocksDB directories
-    OUT/store.lock         the writer lock (fcntl.flock), holding the writer's pid
-    OUT/parts/             a cache: each report graph's share of OUT/kg.ttl, rendered when the
-                           report was built (see kg.export), named by the report's stamp
+    OUT/current              a symbolic link to the generation readers use (gens/gen-000007)
+    OUT/gens/gen-000007/     one generation: everything one command wrote, complete
+        store/               the Oxigraph store: one named graph per report, plus shared graphs
+        manifest.json        the reports it holds: name → stamp, graph IRI, what the writer noted
+        kg.ttl, nquads/ …    the other outputs, written there by kg.export, kg.views …
+    OUT/store, OUT/kg.ttl …  links to current/NAME, one per entry of a generation: made once,
+                             they follow every switch
+    OUT/store.lock           the writer lock (fcntl.flock), holding the writer's pid
+    OUT/parts/               kg.export's per-report pieces, content-addressed (not a generation's)
 
-**Write new, then switch.** A writer never touches the generation readers use. At its first
-change it clones the current generation (RocksDB's table files are immutable, so they are
-hard-linked; the small manifest and log files are copied) into the next generation, writes
-there, flushes, and when the ``with store.writer():`` block ends normally, atomically points
-``OUT/store`` at it (``os.replace`` of a symbolic link). A build killed at any moment therefore
-leaves the previous generation intact and current; the next writer deletes the orphan. An
-exception inside the block discards the new generation: a failed build changes nothing.
-The current and the previous generation are kept, so a reader that opened the store just
+This module knows quads and generations, not what the other outputs mean: kg.export and kg.views
+write their files into :attr:`Store.target` while a writer holds the lock, and they are switched
+with the store.
+
+**Write new, then switch.** A writer never touches the generation readers use. It creates the next
+generation, clones the current store into it at its first change (RocksDB's table files are
+immutable, so they are hard-linked; the small manifest and log files are copied), and when the
+``with store.writer():`` block ends normally, writes the manifest, then atomically points
+``OUT/current`` at the new generation (``os.replace`` of a symbolic link). A command killed at any
+moment therefore leaves the previous generation intact and current; the next writer deletes the
+orphan. An exception inside the block discards the new generation: a failed command changes
+nothing. The current and the previous generation are kept, so a reader that opened the store just
 before a switch keeps working; a long-running reader calls :meth:`Store.is_stale` and reopens.
 
-Inside the new generation, quads are buffered and bulk-loaded (Oxigraph's ``bulk_extend``, about
-4× faster than its transactional ``extend`` on disk; a report's N-Quads bytes go in as they are);
-a changed report's old graph is dropped first. Bulk loads are not transactions, but nobody reads the new generation before the switch,
-and a crash discards it whole, so no reader can ever see half a report.
+Inside the new generation, quads are buffered and bulk-loaded (Oxigraph's ``bulk_load``, several
+times faster than its transactional writes on disk; N-Quads bytes and file slices go in as they
+are, streamed); a changed report's old graph is dropped first. Bulk loads are not transactions, but
+nobody reads the new generation before the switch, and a crash discards it whole.
 
-**The manifest** (source name → sha256 and graph IRI) lives in the store's *default graph*, so it
-is switched together with the data it describes. Report data lives only in named graphs; the
-default graph is reserved for the manifest (SPARQL over the union sees its three triples per
-report, under ``https://w3id.org/rectkg/store#``; exports leave them out).
+**The manifest** (report name → stamp and graph IRI) is the generation's ``manifest.json``: the
+store holds only data, so no bookkeeping triple ever appears in a user's query. Output folders
+written by rectkg before generations held everything (``OUT/store → store.gens/gen-N``, the
+manifest in the store's default graph) are read as they are and converted by the first writer.
 
 >>> import tempfile
 >>> from pyoxigraph import Literal, NamedNode, Quad
@@ -47,43 +55,120 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
+import io
+import json
 import os
 import re
 import shutil
+import signal
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
-from urllib.parse import quote
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 from kg.errors import QueryError, StoreError
+from kg.sparql import Result, execute
 from kg.vocab import GRAPH_IRI, PREFIXES
 
-if TYPE_CHECKING:  # pragma: no cover
-    from kg.query import Result
-
-STORE_NS = "https://w3id.org/rectkg/store#"
-ENTRY_IRI = "https://w3id.org/rectkg/store/source/"
-_SOURCE = NamedNode(STORE_NS + "source")
-_SHA256 = NamedNode(STORE_NS + "sha256")
-_GRAPH = NamedNode(STORE_NS + "graph")
-_META_PREDICATES = (_SOURCE, _SHA256, _GRAPH)
-
+CURRENT = "current"
+GENS_DIR = "gens"
 STORE_DIR = "store"
-GENS_DIR = "store.gens"
+MANIFEST = "manifest.json"
 LOCK_FILE = "store.lock"
-PARTS_DIR = "parts"  # the kg.ttl part of each report (see kg.export), a cache
+# names in OUT that are not links to a generation's outputs
+RESERVED = frozenset({CURRENT, GENS_DIR, LOCK_FILE, "parts", "store.gens"})
+MANIFEST_FORMAT = 2
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _KEEP_GENERATIONS = 2
-_BUFFER_QUADS = 300_000  # bulk-load in batches of about this many quads
+_BUFFER_BYTES = 256 * 2**20   # bulk-load in-memory N-Quads once about this much is waiting
+
+# Output folders of rectkg before generations held every output (read, and converted by a writer)
+LEGACY_GENS_DIR = "store.gens"
+_LEGACY_NS = "https://w3id.org/rectkg/store#"
+_LEGACY_OUTPUTS = ("kg.ttl", "kg.ttl.count", "index.html", "views")
 
 
-def _entry(source: str) -> NamedNode:
-    return NamedNode(ENTRY_IRI + quote(source, safe=""))
+@dataclass(frozen=True)
+class FileSlice:
+    """Bytes ``start:end`` of an N-Quads file (``end`` None: to the end), loaded without reading
+    them into Python: a report's own lines in kg.export's piece of it."""
+
+    path: Path
+    start: int = 0
+    end: int | None = None
+
+
+class _Chain(io.RawIOBase):
+    """One readable stream over N-Quads bytes and file slices, for a single streamed bulk load."""
+
+    def __init__(self, items: list):
+        self._items = iter(items)
+        self._file = None
+        self._left = 0
+        self._mem: memoryview | None = None
+        self.interrupted = False  # Ctrl-C while Oxigraph was reading: raised after it returns
+
+    def load_into(self, db: ox.Store) -> None:
+        """Bulk-load the stream into ``db`` (N-Quads); a Ctrl-C during it is raised here."""
+        try:
+            db.bulk_load(self, format=ox.RdfFormat.N_QUADS, lenient=True)
+        finally:
+            self.close()
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bool:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        item = next(self._items, None)
+        if item is None:
+            return False
+        if isinstance(item, FileSlice):
+            self._file = open(item.path, "rb")
+            self._file.seek(item.start)
+            size = os.fstat(self._file.fileno()).st_size
+            self._left = (size if item.end is None else min(item.end, size)) - item.start
+            self._mem = None
+        else:
+            self._mem = memoryview(item)
+        return True
+
+    def readinto(self, buf) -> int:
+        try:
+            return self._readinto(buf)
+        except KeyboardInterrupt:  # (an exception raised into Oxigraph would come back changed)
+            self.interrupted = True
+            return 0
+
+    def _readinto(self, buf) -> int:
+        while True:
+            if self._mem is not None and len(self._mem):
+                n = min(len(buf), len(self._mem))
+                buf[:n] = self._mem[:n]
+                self._mem = self._mem[n:]
+                return n
+            if self._file is not None and self._left > 0:
+                n = self._file.readinto(memoryview(buf)[:min(len(buf), self._left)])
+                if n:
+                    self._left -= n
+                    return n
+                self._left = 0
+            if not self._next():
+                return 0
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -97,132 +182,203 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _os_error(e: OSError, what: str, where: Path) -> StoreError:
+    """An OSError while writing, as a message that says what happened and what is intact."""
+    if e.errno == errno.ENOSPC:
+        why = "the disk is full"
+    elif e.errno == errno.EROFS:
+        why = "the folder is on a read-only file system"
+    elif e.errno in (errno.EACCES, errno.EPERM):
+        why = "permission denied"
+    else:
+        why = e.strerror or str(e)
+    return StoreError(f"cannot {what}: {why}; nothing was changed, the previous build is intact",
+                      source=str(where), hint="free space or fix the permissions, then run the "
+                                              "command again (it finishes the work)")
+
+
 class Store:
-    """The on-disk store under OUT/store: pyoxigraph (RocksDB), one named graph per report."""
+    """OUT's store: the current generation for readers, the next one inside ``writer()``."""
 
     def __init__(self, out_dir: Path, *, read_only: bool):
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(os.path.abspath(out_dir))   # never relative: links are compared
         self.read_only = read_only
         self._db: ox.Store | None = None
-        self._gen: Path | None = None         # the generation self._db reads
+        self._gen: Path | None = None          # the generation self._db reads (None: none yet)
+        self._store_dir: Path | None = None    # its store folder (a legacy layout: the link target)
+        self._legacy = False                   # self._gen is an old-layout store
         self._manifest: dict[str, dict] = {}
-        self._lock_fd: int | None = None      # held while inside writer()
-        self._write_gen: Path | None = None   # the generation being written, once cloned
-        self._pending: list[Quad] = []        # quads to bulk-load into the write generation
-        self._pending_nq: list[bytes] = []    # N-Quads to bulk-load into it
-        self._pending_size = 0
-        self._graph_holders: dict[str, set[str]] | None = None
+        self._info: dict = {}
+        self._lock_fd: int | None = None
+        self._target: Path | None = None       # the generation being written, inside writer()
+        self._writing_store = False            # the target's store is open for writing
+        self._pending: list[Quad] = []
+        self._pending_nq: list = []            # bytes and FileSlices waiting for a bulk load
+        self._pending_bytes = 0
         self._pending_graphs: set[str] = set()
         self._pending_sources: set[str] = set()
+        self._graph_holders: dict[str, set[str]] | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
     def open(cls, out_dir: Path, *, read_only: bool = False) -> "Store":
         """Open the store of an output folder (read-only for queries; writes need ``writer()``)."""
         store = cls(Path(out_dir), read_only=read_only)
-        gen = store._current_generation()
-        if gen is None and read_only:
-            raise StoreError(f"no store in {store.out_dir}",
-                             source=str(store.out_dir / STORE_DIR),
-                             hint=f"build one first: kg build FILES --out {store.out_dir}")
         for attempt in range(3):
+            gen = store._current()
+            if gen is None and read_only:
+                raise StoreError(f"no store in {store.out_dir}", source=str(store.path),
+                                 hint=f"build one first: kg build FILES --out {store.out_dir}")
             try:
                 store._open_read(gen)
                 return store
             except StoreError:
-                # A build may have switched generations between resolving and opening.
-                newer = store._current_generation()
-                if newer == gen or attempt == 2:
+                # a writer may have switched generations (and dropped this one) meanwhile
+                if store._current() == gen or attempt == 2:
                     raise
-                gen = newer
         return store  # pragma: no cover
 
     @property
     def path(self) -> Path:
-        """``OUT/store``: the link to the current generation."""
+        """``OUT/store``: the link to the current generation's store."""
         return self.out_dir / STORE_DIR
-
-    def _gens_dir(self) -> Path:
-        return self.out_dir / GENS_DIR
-
-    def _current_generation(self) -> Path | None:
-        link = self.path
-        if link.is_symlink():
-            target = Path(os.path.realpath(link))
-            return target if target.is_dir() else None
-        if link.is_dir():  # a plain directory (made by hand or by an older rectkg)
-            return link
-        return None
-
-    def _open_read(self, gen: Path | None) -> None:
-        self._db = None
-        if gen is None:
-            self._db, self._gen = ox.Store(), None  # nothing built yet: empty, in memory
-        else:
-            try:
-                self._db = ox.Store.read_only(str(gen))
-            except OSError as e:
-                raise StoreError(f"cannot open the store: {e}", source=str(gen),
-                                 hint="rebuild it with kg build FILES --out "
-                                      f"{self.out_dir} after moving {self.path} away") from None
-            self._gen = gen
-        self._manifest = self._cached_manifest(gen) if gen is not None else None
-        if self._manifest is None:
-            self._manifest = self._read_manifest()
-        self._graph_holders = None
-
-    @staticmethod
-    def _manifest_file(gen: Path) -> Path:
-        """A copy of a generation's manifest as JSON, written when the generation is committed:
-        reading 10k entries back off RocksDB takes seconds, the JSON milliseconds."""
-        return gen.parent / f"{gen.name}.manifest.json"
-
-    def _cached_manifest(self, gen: Path) -> dict | None:
-        import json
-
-        try:
-            data = json.loads(self._manifest_file(gen).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("generation") != gen.name:
-            return None
-        return data.get("reports")
-
-    @classmethod
-    def _drop_generation(cls, gen: Path) -> None:
-        shutil.rmtree(gen, ignore_errors=True)
-        done = cls._manifest_file(gen)
-        for path in (done, done.with_name(f".{done.name}.tmp")):  # (a writer killed mid-write)
-            try:
-                path.unlink()
-            except OSError:
-                pass
-
-    @property
-    def changed(self) -> bool:
-        """True inside ``writer()`` once something was changed (a build with no change can skip
-        rewriting OUT/kg.ttl: reading a large store back is the slow part of that)."""
-        return self._write_gen is not None
-
-    @property
-    def writing(self) -> bool:
-        """True inside ``writer()`` (this handle holds the writer lock)."""
-        return self._lock_fd is not None
 
     @property
     def generation(self) -> str | None:
         """The name of the generation this handle reads (e.g. ``gen-000007``), if any."""
         return self._gen.name if self._gen is not None else None
 
+    @property
+    def generation_dir(self) -> Path | None:
+        """The folder of the generation this handle reads (None for an old-layout store)."""
+        return None if self._legacy else self._gen
+
+    @property
+    def target(self) -> Path:
+        """Inside ``writer()``: the folder of the generation being written, where the other
+        outputs of the same command go (switched together with the store)."""
+        if self._target is None:
+            raise StoreError("no generation is being written", source=str(self.out_dir),
+                             hint="write outputs inside `with store.writer():`")
+        return self._target
+
+    def _gens_dir(self) -> Path:
+        return self.out_dir / GENS_DIR
+
+    def _current(self) -> tuple[Path, bool] | None:
+        """(the generation readers use, whether it is an old-layout store) or None."""
+        link = self.out_dir / CURRENT
+        if link.is_symlink() or link.is_dir():
+            gen = Path(os.path.realpath(link))
+            if (gen / STORE_DIR).is_dir() or (gen / MANIFEST).is_file():
+                return gen, False
+            return None
+        old = self.out_dir / STORE_DIR
+        if old.is_symlink() or old.is_dir():
+            target = Path(os.path.realpath(old))
+            if target.is_dir():
+                return target, True
+        return None
+
+    def _open_read(self, current: tuple[Path, bool] | None) -> None:
+        self._db = None
+        self._graph_holders = None
+        if current is None:
+            self._db, self._gen, self._store_dir, self._legacy = ox.Store(), None, None, False
+            self._manifest, self._info = {}, {}
+            return
+        gen, legacy = current
+        store_dir = gen if legacy else gen / STORE_DIR
+        try:
+            self._db = ox.Store.read_only(str(store_dir)) if store_dir.is_dir() else ox.Store()
+        except OSError as e:
+            raise StoreError(f"cannot open the store: {e}", source=str(store_dir),
+                             hint=f"rebuild it: kg build FILES --out {self.out_dir}") from None
+        self._gen, self._store_dir, self._legacy = gen, store_dir, legacy
+        manifest = self._manifest_file_data(gen, legacy)
+        if manifest is None:
+            manifest = {"reports": self._recover_manifest(legacy), "info": {}}
+        self._manifest = manifest["reports"]
+        self._info = manifest.get("info", {})
+
+    # ------------------------------------------------------------------ manifest
+    @staticmethod
+    def _manifest_file_data(gen: Path, legacy: bool) -> dict | None:
+        path = (gen.parent / f"{gen.name}.manifest.json") if legacy else gen / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("reports"), dict):
+            return None
+        if legacy and data.get("generation") != gen.name:
+            return None
+        return data
+
+    def _recover_manifest(self, legacy: bool) -> dict[str, dict]:
+        """The manifest when its file is missing: an old store's default graph, else the report
+        graphs' own ``dcterms:source``/``rk:sha256`` (the stamp then names no code version, so
+        the next build rebuilds those reports)."""
+        rows: dict[str, dict] = {}
+        if legacy:
+            by_entry: dict[str, dict] = {}
+            for q in self._db.quads_for_pattern(None, None, None, DefaultGraph()):
+                if q.predicate.value.startswith(_LEGACY_NS):
+                    by_entry.setdefault(q.subject.value, {})[q.predicate.value[len(_LEGACY_NS):]] = \
+                        q.object.value
+            for fields in by_entry.values():
+                if "source" in fields:
+                    rows[fields["source"]] = {"sha256": fields.get("sha256", ""),
+                                              "graph": fields.get("graph", "")}
+            if rows:
+                return rows
+        found = execute(self._db, "SELECT ?g ?src ?sha WHERE { GRAPH ?g { ?r a rk:Report ; "
+                                  "dcterms:source ?src ; rk:sha256 ?sha } }",
+                        use_default_graph_as_union=False)
+        for g, src, sha in found.rows:
+            rows[src.value] = {"sha256": sha.value, "graph": g.value}
+        return rows
+
+    def manifest(self) -> dict[str, dict]:
+        """Report name → ``{"sha256": stamp, "graph": graph IRI, …}`` for every report."""
+        return {k: dict(v) for k, v in self._manifest.items()}
+
+    def sources(self) -> set[str]:
+        """The names (``dcterms:source``) of the reports in the store."""
+        return set(self._manifest)
+
+    def info(self) -> dict:
+        """What the writer of this generation noted about it (see :meth:`set_info`)."""
+        return json.loads(json.dumps(self._info))
+
+    def set_info(self, key: str, value) -> None:
+        """Note a JSON value about the generation being written (kept in its manifest)."""
+        self._require_writer()
+        self._info[key] = value
+
+    # ------------------------------------------------------------------ state
+    @property
+    def changed(self) -> bool:
+        """True inside ``writer()`` once the store itself was changed."""
+        return self._writing_store
+
+    @property
+    def writing(self) -> bool:
+        """True inside ``writer()`` (this handle holds the writer lock)."""
+        return self._lock_fd is not None
+
     def is_stale(self) -> bool:
-        """True when a build has switched OUT/store to a newer generation since this opened."""
-        return self._write_gen is None and self._current_generation() != self._gen
+        """True when a writer has switched OUT to a newer generation since this opened."""
+        if self._target is not None:
+            return False
+        cur = self._current()
+        return (cur[0] if cur else None) != self._gen
 
     def reopen(self) -> None:
         """Reopen on the current generation (for long-running readers such as a server)."""
         if self._lock_fd is not None:
             raise StoreError("cannot reopen inside writer()", source=str(self.path))
-        self._open_read(self._current_generation())
+        self._open_read(self._current())
 
     def close(self) -> None:
         """Release the database (and the writer lock, if held)."""
@@ -239,158 +395,98 @@ class Store:
 
     @property
     def db(self) -> ox.Store:
-        """The underlying ``pyoxigraph.Store`` (reads see the writer's changes inside writer())."""
+        """The underlying ``pyoxigraph.Store`` (inside writer(), it sees the writer's changes)."""
         if self._db is None:
             raise StoreError("the store is closed", source=str(self.path),
                              hint="open it again with Store.open(OUT)")
-        if self._pending_size:
+        if self._pending or self._pending_nq:
             self._flush_pending()
         return self._db
 
-    def _flush_pending(self) -> None:
-        """Bulk-load the buffered quads (fast, not transactional: the generation is not visible
-        to anyone until the writer commits, and a crash discards it whole)."""
-        pending, self._pending = self._pending, []
-        nquads, self._pending_nq = self._pending_nq, []
-        self._pending_size = 0
-        self._pending_graphs.clear()
-        self._pending_sources.clear()
-        try:
-            if pending:
-                self._db.bulk_extend(pending)
-            if nquads:
-                self._db.bulk_load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
-        except SyntaxError as e:
-            raise StoreError(f"the N-Quads of a report do not parse: {e}",
-                             source=str(self._write_gen)) from None
-        except OSError as e:
-            raise StoreError(f"cannot write the store: {e}", source=str(self._write_gen),
-                             hint="check the disk space and permissions of the --out folder") from None
-
-    # ------------------------------------------------------------------ manifest
-    def _read_manifest(self) -> dict[str, dict]:
-        rows: dict[str, dict] = {}
-        by_entry: dict[str, dict] = {}
-        for q in self.db.quads_for_pattern(None, None, None, DefaultGraph()):
-            if q.predicate not in _META_PREDICATES:
-                continue
-            by_entry.setdefault(q.subject.value, {})[q.predicate.value] = q.object.value
-        for fields in by_entry.values():
-            source = fields.get(_SOURCE.value)
-            if source is not None:
-                rows[source] = {"sha256": fields.get(_SHA256.value, ""),
-                                "graph": fields.get(_GRAPH.value, "")}
-        return rows
-
-    def manifest(self) -> dict[str, dict]:
-        """Source name → ``{"sha256": …, "graph": graph IRI}`` for every report in the store."""
-        return {k: dict(v) for k, v in self._manifest.items()}
-
-    def sources(self) -> set[str]:
-        """The source names of the reports in the store."""
-        return set(self._manifest)
-
+    # ------------------------------------------------------------------ reading
     def graphs(self) -> list[str]:
-        """The IRIs of the named graphs holding data, sorted."""
+        """The IRIs of the named graphs, sorted."""
         return sorted(g.value for g in self.db.named_graphs() if isinstance(g, NamedNode))
 
-    @staticmethod
-    def _meta_quads(source: str, sha256: str, graph: str) -> list[Quad]:
-        e = _entry(source)
-        return [Quad(e, _SOURCE, Literal(source), DefaultGraph()),
-                Quad(e, _SHA256, Literal(sha256), DefaultGraph()),
-                Quad(e, _GRAPH, NamedNode(graph), DefaultGraph())]
+    def query(self, sparql: str, *, timeout: float | None = None, limit: int | None = None,
+              use_default_graph_as_union: bool = True, allow_service: bool = False) -> Result:
+        """Run a SPARQL query (never an update) and return its materialised result.
 
-    # ------------------------------------------------------------------ Turtle part cache
-    def part_path(self, graph: str) -> Path | None:
-        """Where the cached kg.ttl part of a report graph lives (None for other graphs).
-
-        The name carries the report's stamp (its bytes' and the code's hash) and the Turtle
-        writer's version, so a file there is never stale: a change anywhere gives a new name.
+        Prefixes from :data:`kg.vocab.PREFIXES` may be used without declaring them.
         """
-        from kg.export import part_version
+        return execute(self.db, sparql, timeout=timeout, limit=limit,
+                       use_default_graph_as_union=use_default_graph_as_union,
+                       allow_service=allow_service)
 
-        holders = self._holders().get(graph)
-        if not holders:
-            return None
-        stamp = self._manifest[min(holders)]["sha256"]
-        tag = hashlib.sha256(f"{stamp}|{part_version()}".encode()).hexdigest()[:16]
-        return self.out_dir / PARTS_DIR / f"{graph.rsplit('/', 1)[-1]}-{tag}.part"
+    def quads(self) -> Iterator[Quad]:
+        """Every quad (all of them are in named graphs)."""
+        for q in self.db.quads_for_pattern(None, None, None, None):
+            if not isinstance(q.graph_name, DefaultGraph):
+                yield q
 
-    def cached_part(self, graph: str):
-        """The cached :class:`kg.export.TurtlePart` of a report graph, or None."""
-        from kg.export import TurtlePart
+    def report_quads(self, source: str) -> list[Quad]:
+        """The quads of one report's graph."""
+        entry = self._manifest.get(source)
+        if entry is None:
+            raise StoreError(f"not in the store: {source}", source=str(self.out_dir))
+        return list(self.db.quads_for_pattern(None, None, None, NamedNode(entry["graph"])))
 
-        path = self.part_path(graph)
-        if path is None:
-            return None
-        try:
-            return TurtlePart.from_bytes(path.read_bytes())
-        except (OSError, UnicodeDecodeError):
-            return None
+    def dump(self, graph: str | None = None) -> bytes:
+        """N-Quads of the whole store, or N-Triples of one graph (written by Oxigraph)."""
+        if graph is not None:
+            return self.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=NamedNode(graph))
+        data = self.db.dump(format=ox.RdfFormat.N_QUADS)
+        if self._legacy:  # an old store's manifest triples are not data
+            meta = f"<{_LEGACY_NS}".encode()
+            data = b"".join(line + b"\n" for line in data.split(b"\n") if line and meta not in line)
+        return data
 
-    def save_part(self, graph: str, data: bytes) -> None:
-        """Cache a report graph's kg.ttl part (a temporary file renamed into place)."""
-        path = self.part_path(graph)
-        if path is None:
-            return
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        except OSError:  # a cache: kg.ttl is then written from the store instead
-            tmp.unlink(missing_ok=True)
+    def __len__(self) -> int:
+        """The number of quads (an old store's manifest triples are not counted)."""
+        n = len(self.db)
+        if self._legacy:
+            n -= sum(1 for _ in self.db.quads_for_pattern(None, None, None, DefaultGraph()))
+        return n
 
-    def prune_parts(self) -> int:
-        """Delete cached parts no report of the current manifest uses; return how many."""
-        folder = self.out_dir / PARTS_DIR
-        if not folder.is_dir():
-            return 0
-        keep = {p.name for p in map(self.part_path, self._holders()) if p is not None}
-        gone = 0
-        for entry in os.scandir(folder):
-            if entry.name not in keep:
-                try:
-                    os.unlink(entry.path)
-                    gone += 1
-                except OSError:
-                    pass
-        return gone
+    def to_memory(self, files: list[Path] | None = None) -> "Store":
+        """A read-only copy of this store in memory that answers like it (``query()`` sees the
+        union of the graphs, ``manifest()`` is the same): for notebooks and many fast queries.
 
-    def to_memory(self) -> ox.Store:
-        """An in-memory copy of the store (every graph and the manifest), for many fast queries.
-
-        Terms are read back from memory under 1 µs each, against 8–50 µs off the on-disk store,
-        so questions with large answers run many times faster. Each graph is loaded from its
-        kg.ttl part (:func:`kg.export.graph_parts`: the cache when it holds it, else rendered
-        from the store), about 7 s per million quads.
+        Terms read back from memory cost under 1 µs, against 8–50 µs off the on-disk store. The
+        copy is parsed from N-Quads files where there are some (``files``, else the generation's
+        ``nquads/`` folder, written with the store and holding its quads), several times faster
+        than reading the quads back off the store.
         """
-        from kg.export import _prefix_block, graph_parts
-
-        head = _prefix_block().encode("utf-8")
+        if files is None and self.generation_dir is not None and self._target is None:
+            folder = self.generation_dir / "nquads"
+            files = sorted(folder.glob("*.nq")) if folder.is_dir() else None
         mem = ox.Store()
         try:
-            for g, part in graph_parts(self):
-                graph = NamedNode(g)
-                if part.own:
-                    mem.bulk_load(head + part.own, format=ox.RdfFormat.TURTLE, to_graph=graph)
-                if part.shared:
-                    mem.bulk_load("".join(f"{line} .\n" for line in part.shared).encode("utf-8"),
-                                  format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-            mem.bulk_extend(self.db.quads_for_pattern(None, None, None, DefaultGraph()))
+            if files:
+                _Chain([FileSlice(Path(f)) for f in files]).load_into(mem)
+            else:
+                mem.bulk_load(self.dump(), format=ox.RdfFormat.N_QUADS, lenient=True)
         except (SyntaxError, OSError) as e:
             raise StoreError(f"cannot copy the store into memory: {e}", source=str(self.path),
                              hint=f"rebuild it with kg build FILES --out {self.out_dir}") from None
-        return mem
+        copy = Store(self.out_dir, read_only=True)
+        copy._db, copy._gen, copy._store_dir = mem, self._gen, None
+        copy._manifest, copy._info = self.manifest(), self.info()
+        return copy
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<Store {self.out_dir} {mode} gen={self.generation}>"
 
     # ------------------------------------------------------------------ writing
     @contextmanager
     def writer(self, *, wait: float = 0):
-        """Hold the exclusive writer lock; changes become visible together when the block ends.
+        """Hold the exclusive writer lock and write the next generation; the store and every
+        output written into :attr:`target` become visible together when the block ends.
 
-        A second writer (another build on the same OUT) waits up to ``wait`` seconds, then
-        raises :class:`StoreError`. An exception inside the block discards every change.
+        A second writer (another build on the same OUT) waits up to ``wait`` seconds, then raises
+        :class:`StoreError`. An exception inside the block discards the new generation. A block
+        that changes nothing and writes nothing makes no generation.
         """
         if self.read_only:
             raise StoreError("the store was opened read-only", source=str(self.path),
@@ -400,31 +496,39 @@ class Store:
             return
         self._acquire_lock(wait)
         try:
-            current = self._current_generation()
-            if self._db is None or current != self._gen or current is None:
-                self._open_read(current)  # see the latest committed state
-            if current is not None and not self._manifest_file(current).exists():
-                self._write_manifest_file(current)  # (a store built before the JSON copy existed)
+            self._open_read(self._current())  # the latest committed state
+            self._repair()
             try:
+                self._begin()
                 yield self
             except BaseException:
                 self._rollback()
                 raise
             try:
                 self._commit()
-            except BaseException:
-                if self._write_gen is not None:  # failed before the switch: nothing changed
+            except BaseException as e:
+                if self._target is not None:  # failed before the switch: nothing changed
                     self._rollback()
+                if isinstance(e, OSError):
+                    raise _os_error(e, "write the new generation", self.out_dir) from None
                 raise
         finally:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
 
+    def _require_writer(self) -> None:
+        if self._lock_fd is None or self._target is None:
+            raise StoreError("changes need the writer lock", source=str(self.path),
+                             hint="wrap them in `with store.writer():`")
+
     def _acquire_lock(self, wait: float) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         lock_path = self.out_dir / LOCK_FILE
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise _os_error(e, "take the writer lock", lock_path) from None
         deadline = time.monotonic() + max(wait, 0)
         while True:
             try:
@@ -443,8 +547,11 @@ class Store:
                         source=str(self.out_dir),
                         hint="wait for it to finish, or run again with a longer --wait") from None
                 time.sleep(min(0.05, max(deadline - time.monotonic(), 0.001)))
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass  # (the pid is only for the message of a refused second writer)
         self._lock_fd = fd
 
     def _generations(self) -> list[tuple[int, Path]]:
@@ -456,106 +563,118 @@ class Store:
                     gens.append((int(m.group(1)), Path(entry.path)))
         return sorted(gens)
 
-    def _begin_write(self) -> ox.Store:
-        """Clone the current generation into the next one (once per writer block)."""
-        if self._lock_fd is None:
-            raise StoreError("changes need the writer lock", source=str(self.path),
-                             hint="wrap them in `with store.writer():`")
-        if self._write_gen is not None:
-            return self._db
-        current = self._current_generation()
-        gens_dir = self._gens_dir()
-        gens_dir.mkdir(parents=True, exist_ok=True)
-        if current is not None and current == self.path:  # migrate a plain directory
-            legacy = gens_dir / "gen-000000"
-            self._db = None
-            os.rename(self.path, legacy)
-            self._point_at(legacy)
-            current = legacy
-            self._open_read(current)
-        gens = self._generations()
-        # Orphans: generations newer than the current one were left by a killed build.
-        current_n = next((n for n, p in gens if p == current), -1)
-        for n, p in gens:
+    def _repair(self) -> None:
+        """Finish what a killed writer left: drop generations newer than the current one (never
+        switched to), and make the links of OUT name the current generation's outputs."""
+        current = self._gen if not self._legacy else None
+        current_n = next((n for n, p in self._generations() if p == current), -1)
+        for n, p in self._generations():
             if n > current_n:
-                self._drop_generation(p)
-        new = gens_dir / f"gen-{max([n for n, _ in gens] + [0]) + 1:06d}"
-        self._drop_generation(new)  # (and any manifest JSON left under its name)
+                shutil.rmtree(p, ignore_errors=True)
+        if self._gens_dir().is_dir():
+            for entry in os.scandir(self._gens_dir()):
+                if entry.name.startswith("."):  # a killed writer's temporary
+                    _remove(Path(entry.path))
+        for entry in os.scandir(self.out_dir):
+            if entry.name.startswith(f".{CURRENT}.") or entry.name.startswith(".link-"):
+                _remove(Path(entry.path))
         if current is not None:
-            self._clone(current, new)
+            try:
+                self._link_outputs(current)
+            except OSError as e:
+                raise _os_error(e, "repair the links of the output folder", self.out_dir) from None
+
+    def _begin(self) -> None:
+        gens = self._generations()
+        gens_dir = self._gens_dir()
+        try:
+            gens_dir.mkdir(exist_ok=True)
+            self._target = gens_dir / f"gen-{max([n for n, _ in gens] + [0]) + 1:06d}"
+            self._target.mkdir()
+        except OSError as e:
+            self._target = None
+            raise _os_error(e, "start a new generation", gens_dir) from None
+        self._writing_store = False
+        self._info = dict(self._info)
+
+    def _open_store_for_writing(self, *, fresh: bool = False) -> ox.Store:
+        """Make the target's store: a clone of the current one (or empty), open for writing."""
+        self._require_writer()
+        if self._writing_store:
+            return self._db
+        dst = self._target / STORE_DIR
         self._db = None  # drop the read-only handle first
         try:
-            self._db = ox.Store(str(new))
+            if self._store_dir is not None and self._store_dir.is_dir() and not fresh:
+                _clone(self._store_dir, dst)
+            self._db = ox.Store(str(dst))
         except OSError as e:
-            shutil.rmtree(new, ignore_errors=True)
-            self._open_read(current)
-            raise StoreError(f"cannot open a new store generation: {e}", source=str(new)) from None
-        self._gen = new
-        self._write_gen = new
+            shutil.rmtree(dst, ignore_errors=True)
+            self._open_read(self._current())
+            raise _os_error(e, "start a new store generation", dst) from None
+        if fresh:
+            self._manifest = {}
+        elif self._legacy:  # an old store kept its manifest in the default graph: not data
+            self._db.remove_graph(DefaultGraph())
+        self._graph_holders = None
+        self._writing_store = True
         return self._db
 
-    @staticmethod
-    def _clone(src: Path, dst: Path) -> None:
-        dst.mkdir()
-        for entry in os.scandir(src):
+    def start_fresh(self) -> None:
+        """Inside ``writer()``, before any change: the new generation's store starts empty (no
+        reports; the caller adds every report it keeps): a full rebuild loads faster into an
+        empty store than into a clone whose every graph it must drop first."""
+        self._require_writer()
+        if self._writing_store:
+            raise StoreError("start_fresh() must come before any change", source=str(self.path))
+        self._open_store_for_writing(fresh=True)
+
+    def carry(self, names: Iterable[str] | None = None) -> list[str]:
+        """Inside ``writer()``: hard-link outputs of the current generation into the new one
+        (``names``; default every output but the store and the manifest) where the new one has
+        none of that name yet. Writers replace files (write aside, rename), never edit them in
+        place, so the two generations can share them. Returns the names carried."""
+        self._require_writer()
+        if self._gen is None or self._legacy:
+            return []
+        wanted = None if names is None else set(names)
+        done = []
+        for entry in sorted(os.scandir(self._gen), key=lambda e: e.name):
             name = entry.name
-            if name == "LOCK" or name.startswith("LOG") or not entry.is_file():
+            if name in (STORE_DIR, MANIFEST) or name.startswith("."):
                 continue
-            if name.endswith((".sst", ".blob")):
-                os.link(entry.path, dst / name)  # immutable once written: share it
-            else:
-                shutil.copy2(entry.path, dst / name)
+            if wanted is not None and name not in wanted:
+                continue
+            if os.path.lexists(self._target / name):
+                continue
+            try:
+                _link_tree(Path(entry.path), self._target / name)
+            except OSError as e:
+                raise _os_error(e, f"carry {name} into the new generation", self._target) from None
+            done.append(name)
+        return done
 
-    def _point_at(self, gen: Path) -> None:
-        tmp = self.out_dir / f".{STORE_DIR}.link-{os.getpid()}"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        os.symlink(os.path.relpath(gen, self.out_dir), tmp)
-        os.replace(tmp, self.path)
-        _fsync_dir(self.out_dir)
-
-    def _commit(self) -> None:
-        new = self._write_gen
-        if new is None:  # nothing changed: nothing to switch
-            return
-        self.db.flush()  # (the property bulk-loads what is still buffered)
-        self._db = None  # closes RocksDB
-        self._write_manifest_file(new)
-        _fsync_dir(new)
-        self._point_at(new)
-        self._write_gen = None
-        gens = self._generations()
-        keep = {p for _, p in gens[-_KEEP_GENERATIONS:]} | {new}
-        for _, p in gens:
-            if p not in keep:
-                self._drop_generation(p)
-        self._open_read(new)
-
-    def _write_manifest_file(self, gen: Path) -> None:
-        """Write the generation's manifest JSON (before the switch; a crash leaves an orphan)."""
-        import json
-
-        path = self._manifest_file(gen)
-        tmp = path.with_name(f".{path.name}.tmp")
-        data = json.dumps({"generation": gen.name, "reports": self._manifest}, ensure_ascii=False)
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-
-    def _rollback(self) -> None:
-        new = self._write_gen
-        self._write_gen = None
-        self._pending, self._pending_nq, self._pending_size = [], [], 0
-        self._pending_graphs, self._pending_sources = set(), set()
-        self._db = None
-        if new is not None:
-            self._drop_generation(new)
-        self._open_read(self._current_generation())
+    def _flush_pending(self) -> None:
+        """Bulk-load the buffered quads (fast, not transactional: the generation is not visible
+        to anyone until the writer commits, and a crash discards it whole)."""
+        pending, self._pending = self._pending, []
+        nquads, self._pending_nq = self._pending_nq, []
+        self._pending_bytes = 0
+        self._pending_graphs.clear()
+        self._pending_sources.clear()
+        try:
+            if pending:
+                self._db.bulk_extend(pending)
+            if nquads:
+                _Chain(nquads).load_into(self._db)
+        except SyntaxError as e:
+            raise StoreError(f"the N-Quads of a report do not parse: {e}",
+                             source=str(self._target)) from None
+        except OSError as e:
+            raise _os_error(e, "write the store", self._target) from None
 
     def _holders(self) -> dict[str, set[str]]:
-        """Graph IRI → the sources whose manifest entry names it (usually one)."""
+        """Graph IRI → the reports whose manifest entry names it (usually one)."""
         if self._graph_holders is None:
             holders: dict[str, set[str]] = {}
             for src, e in self._manifest.items():
@@ -564,26 +683,27 @@ class Store:
         return self._graph_holders
 
     @staticmethod
-    def _checked(source: str, graph: str, quads) -> tuple[list[Quad], bytes]:
-        """The report's quads, every one in ``graph``: as Quads, or as N-Quads bytes."""
+    def _checked(source: str, graph: str, quads):
+        """The report's data, every quad in ``graph``: Quads, N-Quads bytes or a FileSlice."""
         if not source:
-            raise StoreError("a report needs a source name", hint="pass the file's name")
+            raise StoreError("a report needs a name", hint="pass the file's name")
         if not graph.startswith(("http://", "https://", "urn:")):
             raise StoreError(f"graph {graph!r} is not an IRI", source=source)
+        if isinstance(quads, FileSlice):
+            return [], quads
         if isinstance(quads, str):
             quads = quads.encode("utf-8")
         if isinstance(quads, (bytes, bytearray, memoryview)):
             data = bytes(quads)
             tail = f" <{graph}> .".encode()
             lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
-            if data.count(tail + b"\n") + data.endswith(tail) == lines:
-                return [], data if data.endswith(b"\n") or not data else data + b"\n"
-            for line in data.split(b"\n"):  # name the line that is not in the graph
-                line = line.rstrip(b"\r")
-                if line and not line.endswith(tail):
-                    raise StoreError(f"an N-Quads line is not in the report's graph {graph}: "
-                                     f"{line[:120].decode('utf-8', 'replace')}", source=source,
-                                     hint="give every quad of a report its graph")
+            if data.count(tail + b"\n") + data.endswith(tail) != lines:
+                for line in data.split(b"\n"):  # name the line that is not in the graph
+                    line = line.rstrip(b"\r")
+                    if line and not line.endswith(tail):
+                        raise StoreError(f"an N-Quads line is not in the report's graph {graph}: "
+                                         f"{line[:120].decode('utf-8', 'replace')}", source=source,
+                                         hint="give every quad of a report its graph")
             return [], data if data.endswith(b"\n") or not data else data + b"\n"
         g = NamedNode(graph)
         add: list[Quad] = []
@@ -597,37 +717,41 @@ class Store:
             add.append(q)
         return add, b""
 
-    def replace_report(self, source: str, sha256: str, graph: str, quads) -> None:
-        """Drop the report's old graph (found by source) and add the new one.
+    def replace_report(self, source: str, sha256: str, graph: str, quads, *,
+                       extra: dict | None = None) -> None:
+        """Drop the report's old graph (found by name) and add the new one.
 
-        ``quads``: pyoxigraph Quads (or default-graph ones, put in ``graph``), or the report's
-        N-Quads as bytes (the fastest: they are bulk-loaded as they are). Other processes see
-        the change when the writer block ends, together with every other change of the block.
+        ``quads``: pyoxigraph Quads (default-graph ones are put in ``graph``), the report's
+        N-Quads as bytes, or a :class:`FileSlice` of an N-Quads file (the fastest: streamed into
+        one bulk load). ``extra``: JSON values kept in the report's manifest entry. Other
+        processes see the change when the writer block ends, with every other change of it.
         """
-        self.replace_reports([(source, sha256, graph, quads)])
+        self.replace_reports([(source, sha256, graph, quads, extra)])
 
-    def replace_reports(self, reports: Iterable[tuple[str, str, str, object]]) -> None:
-        """Replace several reports (see :meth:`replace_report`)."""
+    def replace_reports(self, reports: Iterable[tuple]) -> None:
+        """Replace several reports: tuples ``(name, stamp, graph, quads[, extra])``."""
         with self._auto_writer():
-            self._begin_write()
+            self._open_store_for_writing()
             holders = self._holders()
-            for source, sha256, graph, quads in reports:
+            for item in reports:
+                source, sha256, graph, quads = item[:4]
+                extra = item[4] if len(item) > 4 else None
                 add, nquads = self._checked(source, graph, quads)
                 old = self._manifest.get(source)
-                drops, deletes = [], []
+                drops = []
                 if old is not None:
-                    deletes = self._meta_quads(source, old["sha256"], old["graph"])
                     holders.get(old["graph"], set()).discard(source)
                     if not holders.get(old["graph"]):
                         holders.pop(old["graph"], None)
                         drops.append(old["graph"])
                 if not holders.get(graph) and graph not in drops:
                     drops.append(graph)  # leftovers under the new name (normally none)
-                self._apply(drops, deletes, add + self._meta_quads(source, sha256, graph),
-                            touched={source} if old is not None else set(), nquads=nquads,
-                            graph=graph)
+                self._apply(drops, add, touched={source} if old is not None else set(),
+                            nquads=nquads, graph=graph)
                 holders.setdefault(graph, set()).add(source)
-                self._manifest[source] = {"sha256": sha256, "graph": graph}
+                entry = dict(extra or {})
+                entry.update({"sha256": sha256, "graph": graph})
+                self._manifest[source] = entry
                 self._pending_sources.add(source)
 
     def remove_report(self, source: str) -> None:
@@ -635,14 +759,14 @@ class Store:
         self.remove_reports([source])
 
     def remove_reports(self, sources: Iterable[str]) -> None:
-        """Remove several reports; unknown sources are an error."""
+        """Remove several reports; unknown names are an error."""
         sources = list(dict.fromkeys(sources))
         unknown = [s for s in sources if s not in self._manifest]
         if unknown:
             raise StoreError(f"not in the store: {', '.join(unknown)}", source=str(self.out_dir),
                              hint=f"`kg query reports --out {self.out_dir}` lists the reports")
         with self._auto_writer():
-            self._begin_write()
+            self._open_store_for_writing()
             holders = self._holders()
             for s in sources:
                 e = self._manifest[s]
@@ -651,25 +775,40 @@ class Store:
                 if not holders.get(e["graph"]):
                     holders.pop(e["graph"], None)
                     drops.append(e["graph"])
-                self._apply(drops, self._meta_quads(s, e["sha256"], e["graph"]), [],
-                            touched={s})
+                self._apply(drops, [], touched={s})
                 del self._manifest[s]
 
-    def replace_graph(self, graph: str, quads: Iterable) -> None:
-        """Replace a named graph that is not a report's (e.g. ``kg analyze``'s).
+    def replace_graph(self, graph: str, data) -> None:
+        """Replace a named graph that is not a report's (the shared entities', the analysis').
 
-        ``quads`` may be Quads (their graph is ignored) or Triples.
+        ``data``: Quads (their graph is ignored), Triples, N-Triples bytes, or a FileSlice of
+        N-Quads already naming ``graph``.
         """
         if not graph.startswith(("http://", "https://", "urn:")):
             raise StoreError(f"graph {graph!r} is not an IRI", source=str(self.path))
         if graph in self._holders():
             raise StoreError(f"{graph} is a report's graph", source=str(self.path),
                              hint="replace reports with replace_report")
-        g = NamedNode(graph)
-        adds = [Quad(q.subject, q.predicate, q.object, g) for q in quads]
         with self._auto_writer():
-            self._begin_write()
-            self._apply([graph], [], adds, graph=graph)
+            self._open_store_for_writing()
+            if isinstance(data, (bytes, bytearray)):
+                self._apply([graph], [])
+                if data:
+                    self._flush_pending()
+                    try:
+                        self._db.bulk_load(bytes(data), format=ox.RdfFormat.N_TRIPLES,
+                                           to_graph=NamedNode(graph), lenient=True)
+                    except SyntaxError as e:
+                        raise StoreError(f"the triples for {graph} do not parse: {e}") from None
+                    except OSError as e:
+                        raise _os_error(e, "write the store", self._target) from None
+                return
+            if isinstance(data, FileSlice):
+                self._apply([graph], [], nquads=data, graph=graph)
+                return
+            g = NamedNode(graph)
+            adds = [Quad(q.subject, q.predicate, q.object, g) for q in data]
+            self._apply([graph], adds, graph=graph)
 
     def remove_graph(self, graph: str) -> None:
         """Remove a named graph that is not a report's (a report goes with remove_report)."""
@@ -677,31 +816,27 @@ class Store:
             raise StoreError(f"{graph} is a report's graph", source=str(self.path),
                              hint="remove reports with remove_report (kg remove)")
         with self._auto_writer():
-            self._begin_write()
-            self._apply([graph], [], [])
+            self._open_store_for_writing()
+            self._apply([graph], [])
 
-    def _apply(self, drops: list[str], deletes: list[Quad], adds: list[Quad],
-               touched: set[str] = frozenset(), nquads: bytes = b"",
-               graph: str | None = None) -> None:
-        """Drop graphs and delete manifest quads now; buffer the additions for a bulk load."""
+    def _apply(self, drops: list[str], adds: list[Quad], touched: set[str] = frozenset(),
+               nquads=b"", graph: str | None = None) -> None:
+        """Drop graphs now; buffer the additions for a bulk load."""
         if set(drops) & self._pending_graphs or touched & self._pending_sources:
             self._flush_pending()  # what is removed may still sit in the buffer
-        db = self._db
         try:
             for g in dict.fromkeys(drops):
-                db.remove_graph(NamedNode(g))
-            for q in deletes:
-                db.remove(q)
+                self._db.remove_graph(NamedNode(g))
         except OSError as e:
-            raise StoreError(f"cannot write the store: {e}", source=str(self._write_gen)) from None
+            raise _os_error(e, "write the store", self._target) from None
         self._pending.extend(adds)
         if nquads:
             self._pending_nq.append(nquads)
-            self._pending_size += nquads.count(b"\n")
-        self._pending_size += len(adds)
+            if not isinstance(nquads, FileSlice):
+                self._pending_bytes += len(nquads)
         if graph is not None:
             self._pending_graphs.add(graph)
-        if self._pending_size >= _BUFFER_QUADS:
+        if self._pending_bytes >= _BUFFER_BYTES or len(self._pending) >= 300_000:
             self._flush_pending()
 
     @contextmanager
@@ -713,73 +848,207 @@ class Store:
                 yield
 
     def load_nquads(self, path: Path) -> int:
-        """Bulk-load an N-Quads file (e.g. a shard from ``kg build --shard``); returns quads added.
+        """Load an N-Quads file (e.g. a shard from ``kg build --shard``); returns quads read.
 
-        Each report graph in the file replaces the graph of the same name; the manifest is
-        rebuilt from the reports' own ``dcterms:source`` and ``rk:sha256``.
+        Each report graph in the file replaces the graph of the same name, its manifest entry
+        made from the report's own ``dcterms:source`` and ``rk:sha256``; other graphs are added to.
         """
+        staging = ox.Store()
+        try:
+            staging.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError) as e:
+            raise StoreError(f"cannot load: {e}", source=str(path),
+                             hint="pass an N-Quads file written by kg build --shard") from None
+        found = execute(staging, "SELECT ?g ?src ?sha WHERE { GRAPH ?g { ?r a rk:Report ; "
+                                 "dcterms:source ?src ; rk:sha256 ?sha } }",
+                        use_default_graph_as_union=False)
+        reports, seen = [], set()
+        for g, src, sha in found.rows:
+            seen.add(g.value)
+            reports.append((src.value, sha.value, g.value,
+                            list(staging.quads_for_pattern(None, None, None, g))))
+        other = [q for q in staging if not isinstance(q.graph_name, DefaultGraph)
+                 and q.graph_name.value not in seen]
         with self._auto_writer():
-            db = self._begin_write()
-            staging = ox.Store()
-            try:
-                staging.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-            except (SyntaxError, OSError) as e:
-                raise StoreError(f"cannot load: {e}", source=str(path),
-                                 hint="pass an N-Quads file written by kg build --shard") from None
-            reports: list[tuple[str, str, str, list[Quad]]] = []
-            found = staging.query(
-                "PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX rk: <%s> "
-                "SELECT ?g ?src ?sha WHERE { GRAPH ?g { ?r a rk:Report ; dcterms:source ?src ; "
-                "rk:sha256 ?sha } }" % PREFIXES["rk"])
-            seen = set()
-            for row in found:
-                g = row["g"]
-                seen.add(g.value)
-                reports.append((row["src"].value, row["sha"].value, g.value,
-                                list(staging.quads_for_pattern(None, None, None, g))))
-            other = [q for q in staging if not isinstance(q.graph_name, DefaultGraph)
-                     and q.graph_name.value not in seen]
             self.replace_reports(reports)
             if other:
-                db.extend(other)
-            return len(staging)
+                self._flush_pending()
+                self._db.extend(other)
+        return len(staging)
 
-    # ------------------------------------------------------------------ reading
-    def query(self, sparql: str, *, timeout: float | None = None, limit: int | None = None,
-              use_default_graph_as_union: bool = True, allow_service: bool = False) -> "Result":
-        """Run a SPARQL query (never an update) and return its materialised result.
+    # ------------------------------------------------------------------ commit
+    def _commit(self) -> None:
+        target = self._target
+        wrote_files = any(e.name not in (STORE_DIR,) for e in os.scandir(target))
+        if not self._writing_store and not wrote_files and not self._info_changed():
+            self._rollback()  # nothing changed: nothing to switch
+            return
+        if self._writing_store:
+            if self._pending or self._pending_nq:
+                self._flush_pending()
+            self._db.flush()
+        else:
+            self._open_store_for_writing()  # the outputs changed, the store did not: a clone
+        self._db = None  # closes RocksDB
+        self._write_manifest(target)
+        _fsync_tree(target)
+        blocked = _block_signals()
+        try:
+            self._point_current_at(target)
+            self._target = None
+            self._link_outputs(target)
+        finally:
+            _unblock_signals(blocked)
+        self._writing_store = False
+        was_legacy = self._legacy
+        keep = {p for _, p in self._generations()[-_KEEP_GENERATIONS:]} | {target}
+        for _, p in self._generations():
+            if p not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+        if was_legacy:
+            self._drop_legacy()
+        self._open_read(self._current())
 
-        Prefixes from :data:`kg.vocab.PREFIXES` may be used without declaring them.
-        """
-        from kg.query import execute
+    def _info_changed(self) -> bool:
+        if self._gen is None:
+            return bool(self._info)
+        old = self._manifest_file_data(self._gen, self._legacy) or {}
+        return old.get("info", {}) != self._info
 
-        return execute(self.db, sparql, timeout=timeout, limit=limit,
-                       use_default_graph_as_union=use_default_graph_as_union,
-                       allow_service=allow_service)
+    def _write_manifest(self, gen: Path) -> None:
+        path = gen / MANIFEST
+        tmp = gen / f".{MANIFEST}.tmp"
+        data = json.dumps({"format": MANIFEST_FORMAT, "generation": gen.name,
+                           "reports": dict(sorted(self._manifest.items())), "info": self._info},
+                          ensure_ascii=False, indent=0, sort_keys=False)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
-    def quads(self) -> Iterator[Quad]:
-        """Every data quad (the named graphs; the manifest is left out)."""
-        for q in self.db.quads_for_pattern(None, None, None, None):
-            if not isinstance(q.graph_name, DefaultGraph):
-                yield q
+    def _point_current_at(self, gen: Path) -> None:
+        tmp = self.out_dir / f".{CURRENT}.{os.getpid()}"
+        _remove(tmp)
+        os.symlink(os.path.relpath(gen, self.out_dir), tmp)
+        os.replace(tmp, self.out_dir / CURRENT)
+        _fsync_dir(self.out_dir)
 
-    def report_quads(self, source: str) -> list[Quad]:
-        """The quads of one report's graph."""
-        entry = self._manifest.get(source)
-        if entry is None:
-            raise StoreError(f"not in the store: {source}", source=str(self.out_dir))
-        return list(self.db.quads_for_pattern(None, None, None, NamedNode(entry["graph"])))
+    def _link_outputs(self, gen: Path) -> None:
+        """Make ``OUT/NAME`` a link to ``current/NAME`` for each output of the generation, and
+        drop links to outputs it does not have (an old layout's files are replaced)."""
+        names = {e.name for e in os.scandir(gen)
+                 if e.name != MANIFEST and not e.name.startswith(".") and e.name not in RESERVED}
+        for name in sorted(names):
+            link, want = self.out_dir / name, f"{CURRENT}/{name}"
+            if link.is_symlink() and os.readlink(link) == want:
+                continue
+            tmp = self.out_dir / f".link-{name}.{os.getpid()}"
+            _remove(tmp)
+            os.symlink(want, tmp)
+            if link.is_dir() and not link.is_symlink():  # an old layout's folder
+                aside = self.out_dir / f".link-{name}.old.{os.getpid()}"
+                os.rename(link, aside)
+                os.replace(tmp, link)
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                os.replace(tmp, link)
+        for entry in os.scandir(self.out_dir):
+            if entry.is_symlink() and entry.name not in names and entry.name not in RESERVED:
+                try:
+                    if os.readlink(entry.path).startswith(f"{CURRENT}/"):
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
+        _fsync_dir(self.out_dir)
 
-    def __len__(self) -> int:
-        """The number of data quads (the manifest's are not counted)."""
-        meta = sum(1 for _ in self.db.quads_for_pattern(None, None, None, DefaultGraph()))
-        return len(self.db) - meta
+    def _drop_legacy(self) -> None:
+        """After the first switch of an old-layout folder: its store generations and outputs."""
+        shutil.rmtree(self.out_dir / LEGACY_GENS_DIR, ignore_errors=True)
+        for name in _LEGACY_OUTPUTS:
+            p = self.out_dir / name
+            if not p.is_symlink() and p.exists():
+                _remove(p)
 
-    def __repr__(self) -> str:
-        mode = "read-only" if self.read_only else "read-write"
-        return f"<Store {self.path} {mode} gen={self._gen.name if self._gen else None}>"
+    def _rollback(self) -> None:
+        target = self._target
+        self._target = None
+        self._pending, self._pending_nq, self._pending_bytes = [], [], 0
+        self._pending_graphs, self._pending_sources = set(), set()
+        self._db = None
+        self._writing_store = False
+        if target is not None:
+            shutil.rmtree(target, ignore_errors=True)
+        self._open_read(self._current())
 
 
+# ---------------------------------------------------------------------------- file helpers
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass
+
+
+def _clone(src: Path, dst: Path) -> None:
+    """A RocksDB folder's copy: table files hard-linked (immutable), the rest copied."""
+    dst.mkdir()
+    for entry in os.scandir(src):
+        name = entry.name
+        if name == "LOCK" or name.startswith("LOG") or not entry.is_file():
+            continue
+        if name.endswith((".sst", ".blob")):
+            try:
+                os.link(entry.path, dst / name)  # immutable once written: share it
+                continue
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+        shutil.copy2(entry.path, dst / name)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Hard-link a file, or a folder's files (folders made anew), falling back to copies."""
+    if src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+    elif src.is_dir():
+        dst.mkdir()
+        for entry in os.scandir(src):
+            _link_tree(Path(entry.path), dst / entry.name)
+    else:
+        try:
+            os.link(src, dst)
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(src, dst)
+
+
+def _fsync_tree(root: Path) -> None:
+    """fsync a generation's folders (their files were synced by whoever wrote them)."""
+    for dirpath, _, _ in os.walk(root):
+        _fsync_dir(Path(dirpath))
+
+
+def _block_signals():
+    """Hold Ctrl-C and SIGTERM while OUT switches (delivered right after)."""
+    try:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):  # pragma: no cover
+        return None
+
+
+def _unblock_signals(previous) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# ---------------------------------------------------------------------------- functions
 def graph_iri(key: str) -> str:
     """The named graph of the report whose key is ``key``.
 
@@ -792,25 +1061,6 @@ def graph_iri(key: str) -> str:
 def open_store(out_dir: Path, *, read_only: bool = True) -> Store:
     """Open OUT's store, by default read-only (the usual case for commands that read the graph)."""
     return Store.open(Path(out_dir), read_only=read_only)
-
-
-__all__ = ["Store", "StoreError", "QueryError", "graph_iri", "open_store", "STORE_NS"]
-
-
-def remove_sources(out_dir: Path, sources: list[str], *, wait: float = 0) -> int:
-    """Remove reports from OUT's store and rewrite OUT/kg.ttl; return the graph's triple count."""
-    from kg.export import write_turtle
-
-    out_dir = Path(out_dir)
-    store = Store.open(out_dir)
-    try:
-        with store.writer(wait=wait):
-            store.remove_reports(sources)
-            n = write_turtle(store, out_dir / "kg.ttl")
-        store.prune_parts()
-        return n
-    finally:
-        store.close()
 
 
 def load_graph_file(path: Path | str) -> ox.Store:
@@ -828,3 +1078,7 @@ def load_graph_file(path: Path | str) -> ox.Store:
         raise StoreError(f"cannot be parsed ({e})", source=str(path),
                          hint="rebuild it with `kg build`") from None
     return store
+
+
+__all__ = ["Store", "StoreError", "QueryError", "FileSlice", "graph_iri", "open_store",
+           "load_graph_file", "PREFIXES"]

@@ -18,6 +18,11 @@ from pyoxigraph import NamedNode
 RK_IRI = "https://w3id.org/rectkg/ontology#"
 ID_IRI = "https://w3id.org/rectkg/id/"
 GRAPH_IRI = "https://w3id.org/rectkg/graph/"
+# The types and labels of entities that reports share (organisations, policies, people, kinds …)
+# live once, in this graph, never repeated in each report's: every triple is in exactly one
+# graph, so the union the user queries holds no duplicates.
+SHARED_GRAPH_IRI = GRAPH_IRI + "shared"
+ANALYSIS_GRAPH_IRI = GRAPH_IRI + "analysis"
 
 PREFIXES = {
     "rk": RK_IRI,

@@ -12,6 +12,8 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+
+from kg.errors import KgError
 from click.testing import CliRunner
 
 from kg import analyse
@@ -237,13 +239,22 @@ def test_analyse_write_back_into_the_on_disk_store(tmp_path, mini):
         for g in sorted(mini.named_graphs(), key=lambda g: g.value):
             quads = list(mini.quads_for_pattern(None, None, None, g))
             store.replace_report(g.value.rsplit("/", 1)[-1] + ".txt", "0" * 64, g.value, quads)
-    tables = analyse.analyse(out, write=True)
-    assert tables["write_back"][0]["groups"] == 2
+    with pytest.raises(KgError, match="write_analysis"):  # the store alone would leave kg.ttl behind
+        analyse.analyse(out, write=True)
+    from kg.pipeline import write_analysis
+
+    groups = analyse.recurring_problems(analyse.problems(out))
+    assert len(groups) == 2
+    write_analysis(out, groups, {"threshold": analyse.DEFAULT_THRESHOLD})
+    n = sum(1 for _ in analyse.analysis_quads(groups))
     with Store.open(out, read_only=True) as store:
         graphs = {g.value for g in store.db.named_graphs()}
         assert ANALYSIS_GRAPH in graphs
-        assert len(list(store.db.quads_for_pattern(None, None, None, ox.NamedNode(ANALYSIS_GRAPH)))) \
-            == tables["write_back"][0]["quads"]
+        assert len(list(store.db.quads_for_pattern(None, None, None, ox.NamedNode(ANALYSIS_GRAPH)))) == n
+        in_store = {q.triple for q in store.quads()}
+    # kg.ttl, written in the same generation, holds the same triples, the analysis among them
+    in_ttl = {q.triple for q in ox.parse(path=str(out / "kg.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert in_ttl == in_store
 
 
 def test_analyse_write_back_beside_kg_ttl(tmp_path, mini):

@@ -272,32 +272,42 @@ def test_pipeline_incremental_builds_equal_a_full_rebuild(tmp_path, corpus_dir):
     full = build_corpus([corpus], tmp_path / "full", write_views=False)
     assert full.reports_built == 4
     assert (inc / "kg.ttl").read_bytes() == (tmp_path / "full" / "kg.ttl").read_bytes()
-    # the part cache holds exactly the current reports' parts: the replaced and removed are gone
-    parts = sorted(p.name.split("-")[0] for p in (inc / "parts").iterdir())
-    assert parts == sorted(p.name.split("-")[0] for p in (tmp_path / "full" / "parts").iterdir())
-    assert len(parts) == 4
+    # the same pieces (named by content), and the folder keeps only those the current and the
+    # previous generation name: the replaced and removed reports' older pieces are gone
+    assert _pieces(inc) == _pieces(tmp_path / "full") and len(_pieces(inc)) == 4
+    on_disk = {p.name.rsplit(".", 1)[0] for p in (inc / "parts").iterdir()}
+    assert on_disk == _pieces(inc) | _pieces(inc, previous=True)
+    assert len(on_disk) < 2 + 4 + 3  # (three builds made 2 + 3 + 1 pieces)
+
+
+def _pieces(out, previous=False):
+    """The pieces named by the current (or the previous) generation's manifest."""
+    import os
+
+    gen = Path(os.path.realpath(out / "current"))
+    if previous:
+        gen = gen.with_name(f"gen-{int(gen.name.split('-')[1]) - 1:06d}")
+    data = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    return {e["piece"] for e in data["reports"].values()}
 
 
 def test_pipeline_kg_ttl_from_parts_equals_kg_ttl_from_the_store(tmp_path, corpus_dir):
-    """kg.ttl is copied together from the parts the workers rendered; rendering every graph from
-    the store instead (no cache, or a torn cache file) gives the same bytes."""
-    from kg.export import turtle_text
+    """kg.ttl is copied together from the pieces the workers wrote; rendering every graph from
+    the store instead (a torn piece, or none at all) gives the same bytes."""
+    from kg.export import piece_files, read_part, turtle_text
     from kg.store import Store
 
     out = tmp_path / "out"
     build_corpus([corpus_dir], out, write_views=False, jobs=2)
     built = (out / "kg.ttl").read_bytes()
-    parts = sorted((out / "parts").iterdir())
-    assert len(parts) == 5
-    torn = parts[0]
+    pieces = sorted(_pieces(out))
+    assert len(pieces) == 5
+    torn = piece_files(out, pieces[0])[1]
     torn.write_bytes(torn.read_bytes()[:-10])  # as if a build died while writing it
+    assert read_part(out, pieces[0]) is None and read_part(out, pieces[1]) is not None
     with Store.open(out, read_only=True) as st:
-        from kg.vocab import GRAPH_IRI
-
-        assert st.cached_part(GRAPH_IRI + torn.name.split("-")[0]) is None
-        assert st.cached_part(GRAPH_IRI + parts[1].name.split("-")[0]) is not None
         assert turtle_text(st).encode("utf-8") == built
-        for p in parts:
+        for p in (out / "parts").iterdir():
             p.unlink()
         assert turtle_text(st).encode("utf-8") == built
 
@@ -318,16 +328,16 @@ def test_pipeline_turtle_groups_each_report_then_the_shared_entities(built_corpu
     assert tail and not any(re.search(r"/id/(?:report|span|problem|measure)/", s) for s in tail)
 
 
-def test_pipeline_kg_remove_drops_the_removed_reports_part(tmp_path, corpus_dir):
-    from kg.store import remove_sources
+def test_pipeline_kg_remove_makes_a_generation_without_the_report(tmp_path, corpus_dir):
+    from kg.pipeline import remove_reports
 
     out = tmp_path / "out"
     build_corpus([corpus_dir], out, write_views=False)
-    assert len(list((out / "parts").iterdir())) == 5
+    assert len(list((out / "nquads").iterdir())) == 5
     gone = sorted(p.name for p in corpus_dir.iterdir())[0]
-    remove_sources(out, [gone])
-    assert len(list((out / "parts").iterdir())) == 4
-    # and kg.ttl from the remaining parts equals a fresh build of the remaining files
+    remove_reports(out, [gone])
+    assert len(_pieces(out)) == 4 and len(list((out / "nquads").iterdir())) == 4
+    # and kg.ttl equals a fresh build of the remaining files
     rest = tmp_path / "rest"
     rest.mkdir()
     for p in corpus_dir.iterdir():

@@ -1,6 +1,7 @@
 """The on-disk store: replace/remove/manifest, the writer lock, readers during a build, SIGKILL."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -144,14 +145,14 @@ def test_store_rejects_quads_of_another_graph(tmp_path):
 def test_store_exception_in_writer_changes_nothing(tmp_path):
     a, b = report_a(), report_b()
     store = _fill(tmp_path, a)
-    gens_before = sorted(os.listdir(tmp_path / "store.gens"))
+    gens_before = sorted(os.listdir(tmp_path / "gens"))
     with pytest.raises(RuntimeError):
         with store.writer():
             store.replace_report(*b)
             store.remove_report(a[0])
             raise RuntimeError("build failed")
     assert store.sources() == {a[0]}
-    assert sorted(os.listdir(tmp_path / "store.gens")) == gens_before
+    assert sorted(os.listdir(tmp_path / "gens")) == gens_before
     with Store.open(tmp_path, read_only=True) as ro:
         assert set(ro.quads()) == set(a[3])
 
@@ -175,12 +176,38 @@ def test_store_keeps_two_generations(tmp_path):
     for i in range(4):
         with store.writer():
             store.replace_report(*versioned("a.txt", i, 3))
-    names = sorted(os.listdir(tmp_path / "store.gens"))
-    gens = [n for n in names if not n.endswith(".json")]
-    assert gens == ["gen-000003", "gen-000004"]
-    # each kept generation has its manifest as JSON beside it, the dropped ones lost theirs
-    assert [n for n in names if n.endswith(".json")] == [g + ".manifest.json" for g in gens]
-    assert os.readlink(tmp_path / "store") == os.path.join("store.gens", "gen-000004")
+    assert sorted(os.listdir(tmp_path / "gens")) == ["gen-000003", "gen-000004"]
+    # each generation carries its manifest; OUT/current switches, OUT/store follows through it
+    assert all((tmp_path / "gens" / g / "manifest.json").is_file() for g in ("gen-000003", "gen-000004"))
+    assert os.readlink(tmp_path / "current") == os.path.join("gens", "gen-000004")
+    assert os.readlink(tmp_path / "store") == "current/store"
+
+
+def test_store_a_writer_that_changes_nothing_makes_no_generation(tmp_path):
+    store = _fill(tmp_path, report_b())
+    before = sorted(os.listdir(tmp_path / "gens"))
+    with store.writer():
+        pass
+    assert sorted(os.listdir(tmp_path / "gens")) == before
+
+
+def test_store_outputs_written_into_the_target_switch_with_the_store(tmp_path):
+    """Files a writer puts into the new generation appear as OUT/NAME at the switch, and a later
+    generation without them takes their links away: OUT shows one generation's outputs."""
+    store = _fill(tmp_path, report_b())
+    with store.writer():
+        store.replace_report(*report_a())
+        (store.target / "kg.ttl").write_text("one", encoding="utf-8")
+        (store.target / "views").mkdir()
+        (store.target / "views" / "a.html").write_text("a", encoding="utf-8")
+        assert not (tmp_path / "kg.ttl").exists()  # not before the switch
+    assert (tmp_path / "kg.ttl").read_text(encoding="utf-8") == "one"
+    assert (tmp_path / "views" / "a.html").read_text(encoding="utf-8") == "a"
+    with store.writer():
+        store.carry(["kg.ttl"])
+        store.remove_report("甲县.txt")
+    assert (tmp_path / "kg.ttl").read_text(encoding="utf-8") == "one"
+    assert not os.path.lexists(tmp_path / "views")
 
 
 def test_store_replace_graph_for_analysis(tmp_path):
@@ -210,12 +237,15 @@ def test_store_load_nquads_rebuilds_manifest(tmp_path):
     assert set(other.quads()) == set(store.quads())
 
 
-def test_store_manifest_lives_in_the_default_graph(tmp_path):
-    store = _fill(tmp_path, report_b())
-    meta = list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
-    assert len(meta) == 3
-    assert all(q.predicate.value.startswith("https://w3id.org/rectkg/store#") for q in meta)
-    assert not [q for q in store.quads() if isinstance(q.graph_name, DefaultGraph)]
+def test_store_holds_no_bookkeeping_triples(tmp_path):
+    """The manifest is the generation's manifest.json: users' queries see only data."""
+    a, b = report_a(), report_b()
+    store = _fill(tmp_path, a, b)
+    assert not list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
+    n = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0].value
+    assert int(n) == len(set(a[3]) | set(b[3])) == len(store)
+    data = json.loads((tmp_path / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert data["reports"] == store.manifest()
 
 
 def test_store_remove_cli_rewrites_kg_ttl(tmp_path):
@@ -360,8 +390,7 @@ def _check_consistent(out: Path) -> dict[str, int]:
     with store:
         manifest = store.manifest()
         assert sorted(e["graph"] for e in manifest.values()) == store.graphs()
-        meta = list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
-        assert len(meta) == 3 * len(manifest)
+        assert not list(store.db.quads_for_pattern(None, None, None, DefaultGraph()))
         for source, entry in manifest.items():
             g = NamedNode(entry["graph"])
             got = _graph_quads(store, entry["graph"])
@@ -401,7 +430,7 @@ def _kill_rounds(out: Path, rounds: int, seed: int) -> list[bool]:
             store.replace_report(*versioned("after-kill.txt", start + round_, 2))
         store.close()
         _check_consistent(out)
-        gens = [g for g in os.listdir(out / "store.gens") if not g.endswith(".json")]
+        gens = os.listdir(out / "gens")
         assert len(gens) <= 2, gens
     return states
 
@@ -417,25 +446,27 @@ def test_store_survives_many_sigkills(tmp_path):
     assert sum(states) >= 6, states
 
 
-def test_store_to_memory_holds_every_quad_with_or_without_the_part_cache(tmp_path, corpus_dir):
+def test_store_to_memory_holds_every_quad_and_answers_like_the_store(tmp_path, corpus_dir):
     from kg.pipeline import build_corpus
 
     out = tmp_path / "out"
     build_corpus([corpus_dir], out, write_views=False)
+    q = ("SELECT ?source ?problem WHERE { ?p a rk:Problem ; rk:status rk:InProgress ; "
+         "rdfs:label ?problem ; rk:reportedIn ?r . ?r dcterms:source ?source } ORDER BY ?source ?problem")
     with Store.open(out, read_only=True) as store:
-        on_disk = set(store.db)
-        assert set(store.to_memory()) == on_disk  # report graphs parsed from the parts
-        shutil.rmtree(out / "parts")
-        assert set(store.to_memory()) == on_disk  # read off the store
+        mem = store.to_memory()
+        assert set(mem.db) == set(store.db)
+        assert mem.manifest() == store.manifest()
+        on_disk = store.query(q).rows
+        assert len(on_disk) > 10 and mem.query(q).rows == on_disk  # the union, as kg query
 
 
-def test_store_manifest_json_agrees_with_the_store_and_is_only_a_cache(tmp_path):
+def test_store_manifest_file_torn_is_recovered_from_the_graphs(tmp_path):
     a = report_a()
     store = _fill(tmp_path, a)
-    gen = Path(os.path.realpath(tmp_path / "store"))
-    from_json = store.manifest()
-    assert from_json == store._read_manifest()  # the JSON copy equals the default graph's manifest
+    want = store.manifest()
     store.close()
-    (gen.parent / f"{gen.name}.manifest.json").write_text("{not json", encoding="utf-8")
-    with Store.open(tmp_path, read_only=True) as again:  # a torn copy: read off the store instead
-        assert again.manifest() == from_json
+    (tmp_path / "current" / "manifest.json").write_text("{not json", encoding="utf-8")
+    with Store.open(tmp_path, read_only=True) as again:
+        got = again.manifest()
+    assert set(got) == set(want) and got[a[0]]["graph"] == want[a[0]]["graph"]

@@ -79,6 +79,8 @@ def resp(text):
     ("责任人：某某某（副局长）", [("person", "某某某")]),
     ("责任领导:分管副县长", [("person", "分管副县长")]),
     ("由甲局牵头", [("lead", "甲局")]),
+    ("由某县委组织部和某县人社局牵头", [("lead", "某县委组织部"), ("lead", "某县人社局")]),
+    ("责任单位:区住房和城乡建设局", [("responsible", "区住房和城乡建设局")]),
     ("由乙办具体负责", [("responsible", "乙办")]),
 ])
 def test_responsibility_labels_and_by_phrases(text, expected):
