@@ -99,17 +99,22 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
                            anchors=anchors, compare_anchor=compare_anchor.get(r))
         site.put(f"reports/{info[r]['key']}.html", page)
 
+    # the corpus-wide analyses, once for every page that shows them
+    G = analyse.entity_graph(store, categories=True)
+    groups = analyse.recurring_problems(analyse.problems(store))
+    cent = analyse.centrality(views.overview_graph(G), top=focus_top,
+                              types=("organisation", "policy", "concept", "person"))
     for rel, text in views.graph_pages(store, budget=budget, inline=inline, focus_top=focus_top,
                                        anchors=anchors, aggregate_over=aggregate_over,
-                                       info=info):
+                                       info=info, G=G, groups=groups, cent=cent):
         site.put(rel, text)
 
     rates = compare.completion_rates(store, info=info)
     site.put("compare.html", compare.render_page(rounds, rates))
     for rel, data in compare.table_files(rates, rounds):
         site.put(rel, data)
-    site.put("index.html", render_index(store, info, rates, anchors, top=focus_top,
-                                        has_compare=True))
+    site.put("index.html", render_index(store, info, rates, anchors, G=G, groups=groups,
+                                        cent=cent, has_compare=True))
     site.prune()
     return site.written
 
@@ -411,7 +416,8 @@ def _safe(text: str) -> str:
 
 # --------------------------------------------------------------------------- index.html
 
-def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict,
+def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict, *,
+                 G=None, groups: list[dict] | None = None, cent: dict | None = None,
                  top: int = 5, has_compare: bool = True) -> str:
     """The front page: the reports table, completion charts, recurring problems, top entities."""
     from kg import compare, views
@@ -434,8 +440,13 @@ def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict,
                                          ("i", "in_progress", "in progress"),
                                          ("u", "unknown", "not stated")) if p.get(k)],
             "findings": len(i["findings"]), "view": f"report-{_safe(i['key'])}.html"})
-    G = analyse.entity_graph(store)
-    cent = analyse.centrality(G, top=top, types=("organisation", "policy", "concept", "person"))
+    if G is None:
+        G = analyse.entity_graph(store, categories=True)
+    if cent is None:
+        cent = analyse.centrality(views.overview_graph(G), top=top,
+                                  types=("organisation", "policy", "concept", "person"))
+    if groups is None:
+        groups = analyse.recurring_problems(analyse.problems(store))
     tops = []
     for t, items in cent["top"].items():
         if items:
@@ -443,7 +454,7 @@ def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict,
                 {"label": x["label"], "degree": x["degree"], "reports": x["reports"],
                  "href": _href(anchors, x["id"], "")} for x in items]})
     recurring = []
-    for g in analyse.recurring_problems(analyse.problems(store))[:30]:
+    for g in groups[:30]:
         recurring.append({"label": g["label"], "reports": g["reports"], "more": len(g["members"]) > 12,
                           "members": [{"label": m["label"], "href": _href(anchors, m["id"], "") or
                                        f"reports/{report_key(m['report'])}.html"}

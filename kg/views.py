@@ -60,7 +60,7 @@ STYLES = {
     "concept": ("#17becf", "star", "Concept 概念", "s-star"),
     "person": ("#e377c2", "ellipse", "Person 人员", "s-ellipse"),
     "group": ("#8c8c8c", "database", "Group 汇总", "s-db"),
-    "region": ("#4d4d4d", "box", "Region 地区", "s-box"),
+    "region": ("#4d4d4d", "box", "Region 省份地区", "s-box"),
     "theme": ("#c51b7d", "dot", "Theme 共性问题", "s-dot"),
 }
 STATUS_BORDERS = {
@@ -107,16 +107,20 @@ AGGREGATE_OVER = 40
 
 def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | None = None,
                 focus_top: int = 5, anchors: dict | None = None,
-                aggregate_over: int | None = None, info: dict | None = None
-                ) -> Iterable[tuple[str, str]]:
+                aggregate_over: int | None = None, info: dict | None = None,
+                G: nx.Graph | None = None, groups: list[dict] | None = None,
+                cent: dict | None = None) -> Iterable[tuple[str, str]]:
     """The graph views as ``(path under the site, text)``: the overview, one view per report,
     focus views of the top entities, and, when the pages link it, vis-network under views/lib/.
 
     ``anchors`` maps a node IRI to ``(report key, start, end)`` of its evidence: a node's details
-    then link to its report page at that span (double-click opens it).
+    then link to its report page at that span (double-click opens it). ``G`` (the entity graph
+    with categories), ``groups`` (recurring problems) and ``cent`` (centrality of the overview,
+    :func:`overview_graph`) are computed here unless the caller has them already.
     """
     store = analyse.open_source(source)
-    G = analyse.entity_graph(store, categories=True)
+    if G is None:
+        G = analyse.entity_graph(store, categories=True)
     reports = [n for n, d in G.nodes(data=True) if d["type"] == "report"]
     if inline is None:
         inline = len(reports) <= _INLINE_REPORT_LIMIT
@@ -136,11 +140,11 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
         if r in G:
             G.nodes[r]["label"] = i["shown_title"]
 
-    overview = G.copy()
-    overview.remove_nodes_from([n for n, d in G.nodes(data=True) if d["type"] == "category"])
-    fold_measures(overview)  # the corpus at a glance; every report's view shows its measures
+    overview = overview_graph(G)
     if len(reports) > over:
-        A = aggregate_graph(G, info, analyse.recurring_problems(analyse.problems(store)))
+        if groups is None:
+            groups = analyse.recurring_problems(analyse.problems(store))
+        A = aggregate_graph(G, info, groups)
         yield "views/overview.html", render_page(
             A, title="rectkg: corpus overview 语料总览",
             subtitle=_summary(G) + f" · aggregate of {len(reports)} reports: regions → organisations, "
@@ -157,20 +161,29 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
             subtitle=_summary(G) + " (measures folded into their problems)",
             budget=budget, lib=lib, total=overview.number_of_nodes(), hrefs=hrefs)
 
+    kind = nx.get_node_attributes(G, "type")
     for r in sorted(reports):
         key = analyse.report_key(r)
-        sub = report_subgraph(G, r)
+        sub = report_subgraph(G, r, kind=kind)
         d = G.nodes[r]
         yield f"views/report-{_safe(key)}.html", render_page(
             sub, title=d["label"], subtitle=f"{d['source']} · {key}", budget=budget, lib=lib,
             hierarchical=True, total=sub.number_of_nodes(), hrefs=hrefs,
             links=[{"href": f"../reports/{key}.html", "text": "report page 报告页"}])
 
-    cent = analyse.centrality(overview, top=focus_top,
-                              types=("organisation", "policy", "concept", "person"))
+    if cent is None:
+        cent = analyse.centrality(overview, top=focus_top,
+                                  types=("organisation", "policy", "concept", "person"))
     for rows in cent["top"].values():
         for row in rows:
             yield _focus_page(G, [row["id"]], 1, budget=budget, lib=lib, hrefs=hrefs)
+
+
+def overview_graph(G: nx.Graph) -> nx.Graph:
+    """The corpus at a glance: no categories, measures folded into their problems."""
+    overview = G.copy()
+    overview.remove_nodes_from([n for n, d in G.nodes(data=True) if d["type"] == "category"])
+    return fold_measures(overview)  # every report's view shows its measures
 
 
 def _hrefs(G: nx.Graph, anchors: dict) -> dict[str, str]:
@@ -224,14 +237,15 @@ def find_nodes(G: nx.Graph, query: str) -> list[str]:
                   hint="give an IRI, or a label as written in the report (`kg query` can list them)")
 
 
-def report_subgraph(G: nx.Graph, report: str) -> nx.Graph:
+def report_subgraph(G: nx.Graph, report: str, *, kind: dict | None = None) -> nx.Graph:
     """The part of the entity graph one report contributes (for its view).
 
     Report, its inspection and that inspection's units, its problems and their categories, the
     measures addressing them and the units and policies those measures name, and the other
-    entities the report names.
+    entities the report names. ``kind`` is ``G``'s node types, when the caller has them.
     """
-    kind = nx.get_node_attributes(G, "type")
+    if kind is None:
+        kind = nx.get_node_attributes(G, "type")
     keep = {report}
     problems = set()
     for x in G[report]:
@@ -367,6 +381,7 @@ def render_page(G: nx.Graph, *, title: str, subtitle: str = "", budget: int = DE
     pr = analyse.pagerank(H, max_iter=50) if shown <= 3000 else dict(H.degree())
     top = max(pr.values(), default=1.0) or 1.0
     centres = set(centres)
+    most = max((H.nodes[n].get("count") or 1 for n in H), default=1)
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
     ids = {n: i for i, n in enumerate(sorted(H))}
     levels = _levels(H) if hierarchical else {}
@@ -381,6 +396,8 @@ def render_page(G: nx.Graph, *, title: str, subtitle: str = "", budget: int = DE
         scale = (10, 28)
         options: dict[str, Any] = {"group": t,
                                    "size": round(scale[0] + scale[1] * math.sqrt(pr.get(n, 0) / top), 1)}
+        if "x" in d and d.get("count"):  # the aggregate: size by reports, small enough for a column
+            options["size"] = round(6 + 10 * math.sqrt(d["count"] / most), 1)
         colour = None
         if status or n in centres:  # the border tells the status; a thick black one the centre
             border = "#000000" if n in centres else STATUS_BORDERS[status][0]
@@ -391,6 +408,8 @@ def render_page(G: nx.Graph, *, title: str, subtitle: str = "", budget: int = DE
             options["level"] = levels[n]
         if d.get("font_size"):
             options["font"] = {"size": d["font_size"]}
+        if "x" in d and "y" in d:  # a layout of its own (the aggregate's columns)
+            options["x"], options["y"] = d["x"], d["y"]
         net.add_node(ids[n], label=_short_label(d), shape=STYLES[t][1], **options)
         if colour:  # pyvis drops `color` when a node has a group
             net.nodes[-1]["color"] = colour
@@ -414,13 +433,14 @@ def render_page(G: nx.Graph, *, title: str, subtitle: str = "", budget: int = DE
     if total is not None and total > shown:
         note = (f"{total} nodes, {shown} drawn: measures folded into their problem, "
                 "small neighbours grouped (grey).")
-    extra = {"columns": _columns(shown) if hierarchical else None,
+    extra = {"fixed": all("x" in H.nodes[n] for n in H) and shown > 0,
+             "columns": _columns(shown) if hierarchical else None,
              "root": next((ids[n] for n in sorted(H) if H.nodes[n].get("type") == "report"), None)
              if hierarchical else None}
     widths = [H[u][v].get("weight") for u, v in H.edges()]
     if any(widths):
         top_w = max(w or 1 for w in widths)
-        extra["widths"] = [round(1 + 7 * math.sqrt((w or 1) / top_w), 1) for w in widths]
+        extra["widths"] = [round(1 + 4 * math.sqrt((w or 1) / top_w), 1) for w in widths]
     return _page(title, subtitle, nodes, edges, meta, meta_edges, options, stats, statuses, lib,
                  note, extra, links)
 
@@ -459,6 +479,7 @@ def _vis_options(n: int) -> dict:
     for t, size in _FONT_SIZES.items():
         groups[t]["font"] = {"size": size}
     groups["report"]["font"]["color"] = "#ffffff"
+    groups["region"]["font"]["color"] = "#ffffff"
     groups["person"]["font"]["color"] = "#ffffff"
     options: dict[str, Any] = {
         "autoResize": True, "groups": groups,
@@ -619,92 +640,94 @@ def _summary(G: nx.Graph) -> str:
 
 # --------------------------------------------------------------------------- the corpus at scale
 
-AGGREGATE_LIMITS = {"city": 60, "organisation": 90, "theme": 40, "policy": 40}
-"""How many of each kind the aggregate draws (the best connected ones); the rest stay in the tables."""
+AGGREGATE_LIMITS = {"region": 24, "organisation": 20, "theme": 22, "policy": 22}
+"""How many of each kind the aggregate draws (the ones most reports share); the rest stay in the
+tables of the index and compare pages."""
+AGGREGATE_COLUMNS = {"region": 0, "organisation": 1, "theme": 2, "policy": 3}
+AGGREGATE_LINKS = 2
+"""Each node keeps its strongest links (by reports) to each neighbouring column."""
 
 
 def aggregate_graph(G: nx.Graph, info: dict[str, dict], groups: list[dict]) -> nx.Graph:
-    """The corpus drawn as a few hundred nodes, readable however many reports there are.
+    """The corpus drawn as a hundred nodes in four columns, readable however many reports there are.
 
-    Provinces → cities → the organisations reports come from (issuer, else the inspected unit),
-    organisations → the recurring themes their reports share (``groups`` from
-    :func:`kg.analyse.recurring_problems`) and the policies their reports cite most. Each edge's
-    ``weight`` is the number of reports that join its two ends; each node lists its reports
-    (``links``: up to 40, to their report pages), so the user drills down from a region or a
-    theme to one report.
+    Provinces (the reports' regions) → the organisations that more than one report names as
+    issuer or inspected unit → the recurring themes (``groups`` from
+    :func:`kg.analyse.recurring_problems`) → the policies most reports cite. Each edge's
+    ``weight`` is the number of reports that join its ends; a node keeps its
+    :data:`AGGREGATE_LINKS` strongest links to the next column, and its position (``x``, ``y``:
+    columns, ordered to keep links short). Each node lists its reports (``links``, up to 40, to
+    their report pages), so the user drills down from a region or a theme to one report.
     """
-    A = nx.Graph()
     kind = nx.get_node_attributes(G, "type")
     label = nx.get_node_attributes(G, "label")
     members: dict[str, set[str]] = defaultdict(set)
     attrs: dict[str, dict] = {}
-    weights: Counter = Counter()
-    org_of: dict[str, str] = {}
     for r, i in info.items():
-        org = i.get("publisher") or i.get("target")
-        if not org:
-            continue
-        org_of[r] = org
-        attrs.setdefault(org, {"type": "organisation", "label": label.get(org) or i["issuer"] or analyse.short(org)})
-        members[org].add(r)
-        prov = i.get("province")
-        city = i.get("city")
-        chain = []
-        if prov:
-            chain.append(("region:" + prov, prov))
-        if city:
-            chain.append(("region:" + prov + city, city))
-        for rid, name in chain:
-            attrs.setdefault(rid, {"type": "region", "label": name})
-            members[rid].add(r)
-        ends = [c for c, _ in chain] + [org]
-        for a, b in zip(ends, ends[1:]):
-            weights[(a, b)] += 1
+        prov = i.get("province") or "地区未知"
+        attrs.setdefault("region:" + prov, {"type": "region", "label": prov})
+        members["region:" + prov].add(r)
+        for org in {i.get("publisher"), i.get("target")} - {None, ""}:
+            attrs.setdefault(org, {"type": "organisation",
+                                   "label": label.get(org) or i.get("issuer") or analyse.short(org)})
+            members[org].add(r)
     for g in groups:
-        tid = g["theme"]
-        reports = {m["report"] for m in g["members"]}
-        attrs[tid] = {"type": "theme", "label": g["label"]}
-        members[tid] |= reports
-        for r in reports:
-            if r in org_of:
-                weights[(org_of[r], tid)] += 1
+        attrs[g["theme"]] = {"type": "theme", "label": g["label"]}
+        members[g["theme"]] |= {m["report"] for m in g["members"]}
     for r in info:
-        if r not in G or r not in org_of:
-            continue
-        for x in G[r]:
-            if kind.get(x) == "policy":
-                attrs.setdefault(x, {"type": "policy", "label": label.get(x, "")})
-                members[x].add(r)
-                weights[(org_of[r], x)] += 1
-    # keep the best connected of each kind
-    keep = set()
+        if r in G:
+            for x in G[r]:
+                if kind.get(x) == "policy":
+                    attrs.setdefault(x, {"type": "policy", "label": label.get(x, "")})
+                    members[x].add(r)
     by_kind: dict[str, list[str]] = defaultdict(list)
     for n, a in attrs.items():
-        k = a["type"]
-        if k == "region" and n.count("region:") and any(
-                n == "region:" + (i.get("province") or "") for i in info.values()):
-            k = "province"
-        elif k == "region":
-            k = "city"
-        by_kind[k].append(n)
+        if a["type"] == "organisation" and len(members[n]) < 2:
+            continue  # a unit of one report says nothing about the corpus
+        by_kind[a["type"]].append(n)
+    keep: list[str] = []
     for k, ns in by_kind.items():
-        limit = AGGREGATE_LIMITS.get(k)
         ranked = sorted(ns, key=lambda n: (-len(members[n]), attrs[n]["label"], n))
-        keep.update(ranked if limit is None else ranked[:limit])
-    sources = {r: i["source"] for r, i in info.items()}
-    for n in sorted(keep):
-        a = attrs[n]
-        reports = sorted(members[n], key=lambda r: (info[r]["date"] or "", sources[r]))
-        size = 18 + min(22, 4 * math.log2(1 + len(reports)))
-        A.add_node(n, type=a["type"], label=a["label"], reports=len(reports), report="", source="",
-                   quote="", count=len(reports), font_size=round(size if a["type"] != "region" else size + 8),
-                   links=[{"href": f"../reports/{analyse.report_key(r)}.html",
-                           "text": (info[r].get("shown_title") or sources[r])[:60]}
-                          for r in reports[:40]])
-    for (a, b), w in weights.items():
-        if a in keep and b in keep:
+        keep.extend(ranked[:AGGREGATE_LIMITS[k]])
+    order = ["region", "organisation", "theme", "policy"]
+    columns = [[n for n in keep if attrs[n]["type"] == t] for t in order]
+    columns = [c for c in columns if c]
+    # links between neighbouring columns, weighted by the reports both ends hold
+    A = nx.Graph()
+    pairs = list(zip(columns, columns[1:]))
+    if len(columns) == 4:  # provinces also straight to themes: most units appear in one report
+        pairs.append((columns[0], columns[2]))
+    for left, right in pairs:
+        weights = {(a, b): len(members[a] & members[b]) for a in left for b in right}
+        best: set[tuple[str, str]] = set()
+        for side, other in ((left, 1), (right, 0)):
+            for n in side:
+                mine = sorted(((w, pair) for pair, w in weights.items() if pair[1 - other] == n and w),
+                              key=lambda x: (-x[0], x[1]))
+                best.update(pair for _, pair in mine[:AGGREGATE_LINKS])
+        for a, b in sorted(best):
+            w = weights[(a, b)]
             A.add_edge(a, b, weight=w, rel=f"{w} report{'s' if w != 1 else ''}", subject=a)
-    A.remove_nodes_from([n for n in list(A) if A.degree(n) == 0 and A.nodes[n]["type"] != "region"])
+    # positions: columns left to right, each ordered by its neighbours' mean place (barycentre)
+    place: dict[str, float] = {}
+    for c, nodes in enumerate(columns):
+        if c:
+            nodes.sort(key=lambda n: (sum(place[x] * A[n][x]["weight"] for x in A[n] if x in place)
+                                      / max(1, sum(A[n][x]["weight"] for x in A[n] if x in place))
+                                      if any(x in place for x in A[n]) else 1e9, n))
+        for i, n in enumerate(nodes):
+            place[n] = i - (len(nodes) - 1) / 2
+    sources = {r: i["source"] for r, i in info.items()}
+    for c, nodes in enumerate(columns):
+        for n in nodes:
+            a = attrs[n]
+            reports = sorted(members[n], key=lambda r: (info[r]["date"] or "", sources[r]))
+            A.add_node(n, type=a["type"], label=a["label"], reports=len(reports), report="",
+                       source="", quote="", count=len(reports), x=c * 420, y=round(place[n] * 44),
+                       font_size=22 if a["type"] == "region" else 17,
+                       links=[{"href": f"../reports/{analyse.report_key(r)}.html",
+                               "text": (info[r].get("shown_title") or sources[r])[:60]}
+                              for r in reports[:40]])
     return A
 
 

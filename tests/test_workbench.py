@@ -312,3 +312,50 @@ def test_site_sample_corpus_pages_open_clean(browser, built_corpus):
         _check_clean(open_page(browser, page))
         assert "rectkg" in browser.title or browser.title
         assert not re.fullmatch(r"[0-9a-f_]+(\.txt)?", browser.title)     # never a hash
+
+
+# --------------------------------------------------------------------------- .docx task tables
+
+def test_docx_task_table_rows_become_problems_with_evidence(tmp_path):
+    """A 整改任务清单 table (问题 / 整改措施 / 责任单位 / 时限 / 进展) in a real .docx, through
+    the whole pipeline: each row a problem with its measure, unit and deadline, said in a warning."""
+    import docx
+
+    from kg.pipeline import process_file
+
+    d = docx.Document()
+    d.add_paragraph("中共某某县委员会关于县委巡察反馈问题整改情况的通报")
+    d.add_paragraph("根据县委统一部署,县委第一巡察组于2022年3月1日至4月30日对县某某局开展了巡察。")
+    d.add_paragraph("一、整改任务清单")
+    rows = [["序号", "问题", "整改措施", "责任单位", "时限", "进展"],
+            ["1", "工程款支付审核不严", "建立支付审核台账", "县某某局财务科", "2022年12月底前", "已整改完成"],
+            ["2", "安全检查流于形式", "开展专项检查\n每季度通报一次", "县某某局安监站", "立行立改", "正在推进"]]
+    table = d.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    d.add_paragraph("中共某某县委员会")
+    d.add_paragraph("2022年9月1日")
+    path = tmp_path / "tasks.docx"
+    d.save(path)
+    result = process_file(path)
+    assert result.stats["problems"] == 2 and result.stats["evidence_exact"]
+    assert any("整改任务清单" in w and "2 rows" in w for w in result.warnings)
+    out = tmp_path / "out"
+    from kg.pipeline import build_corpus
+
+    build_corpus([path], out, write_views=False)
+    rows = {r["problem"]: r for r in ledger.ledger_rows(out, as_of="2022-12-25")}
+    first = rows["工程款支付审核不严"]
+    assert (first["status"], first["units_text"], first["due"]) == ("completed", "县某某局财务科", "2022-12-31")
+    second = rows["安全检查流于形式"]
+    assert (second["deadline_text"], second["measures_text"].startswith("开展专项检查")) == ("立行立改", True)
+    content = result.content
+    assert content[first["start"]:first["end"]] == "工程款支付审核不严"
+
+
+def test_docx_other_tables_stay_as_they_were():
+    from kg.ingest import task_list_lines
+
+    assert task_list_lines([["姓名", "职务", "电话"], ["某某", "科长", "123"]]) is None
+    assert task_list_lines([["问题"], ["只有一列"]]) is None

@@ -114,8 +114,10 @@
   var meta = kg.meta = payload.meta, rels = payload.rels;
   var from = new Int32Array(payload.edges.length), to = new Int32Array(payload.edges.length);
   payload.edges.forEach(function (e, i) { from[i] = e[0]; to[i] = e[1]; });
-  var pos = layout(payload.nodes.length, from, to, payload.iterations, payload.root);
-  payload.nodes.forEach(function (n, i) { n.x = pos.x[i]; n.y = pos.y[i]; });
+  if (!payload.fixed) {  // a page may bring its own positions (the aggregate's columns)
+    var pos = layout(payload.nodes.length, from, to, payload.iterations, payload.root);
+    payload.nodes.forEach(function (n, i) { n.x = pos.x[i]; n.y = pos.y[i]; });
+  }
   kg.laidOutAt = performance.now();
   var nodes = kg.nodes = new vis.DataSet(payload.nodes);
   var edges = kg.edges = new vis.DataSet(payload.edges.map(function (e, i) {
