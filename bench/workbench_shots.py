@@ -6,7 +6,8 @@
 Times ``write_site`` (the whole site: report pages, graph views, compare, index), then opens in
 headless Chromium (offline) the index, the report page with the most ledger rows that have a
 deadline or a responsible unit (after clicking such a row, so the marked span shows), the
-comparison and the corpus overview, and saves PREFIX-index.png, PREFIX-report.png,
+comparison and the corpus overview, and saves PREFIX-index.png, PREFIX-ledger.png (the report
+page's top: header, counts, ledger), PREFIX-report.png,
 PREFIX-compare.png and PREFIX-overview.png. Chinese text needs a CJK font (fonts-wqy-microhei).
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
     w, h = (int(x) for x in args.size.split("x"))
     report = best_report(site)
     shoot(w, h, [(site / "index.html", args.img / f"{args.prefix}-index.png", None),
+                 (report, args.img / f"{args.prefix}-ledger.png", None),
                  (report, args.img / f"{args.prefix}-report.png", "row"),
                  (site / "compare.html", args.img / f"{args.prefix}-compare.png", None),
                  (site / "views" / "overview.html", args.img / f"{args.prefix}-overview.png", None)])

@@ -20,7 +20,7 @@ category. Unit types and categories come from word lists over the names and head
 >>> rounds(_tiny_store())
 []
 >>> [(r["group"], r["problems"], r["rate"]) for r in completion_rates(_tiny_store())["genre"]]
-[('OtherGenre', 2, 0.5)]
+[('其他', 2, 0.5)]
 """
 from __future__ import annotations
 
@@ -69,13 +69,13 @@ def unit_type(name: str) -> str:
     >>> unit_type("某县人民法院"), unit_type("某镇党委"), unit_type("某县住建局"), unit_type("某某公司")
     ('政法机关', '乡镇街道', '政府部门', '国有企业')
     >>> unit_type("杭州市西湖区")
-    '地方 locality'
+    '地方党委政府'
 
     """
     from kg.zh import place_prefix
 
     if name and place_prefix(name) == name:  # a whole county or city inspected (巡视 of 某区)
-        return "地方 locality"
+        return "地方党委政府"
     for label, pattern in UNIT_TYPES:
         if re.search(pattern, name or ""):
             return label
@@ -244,16 +244,17 @@ def completion_rates(source: Any, *, info: dict | None = None) -> dict[str, list
         row[status] += 1
 
     from kg.regions import Region
+    from kg.site import GENRE_TEXT
 
     for r, i in info.items():
-        level = {"province": "省级 province", "city": "市级 city", "county": "县级 county"}.get(
-            Region(i.get("region_code", "")).level, "未知 unknown")
+        level = {"province": "省级", "city": "市级", "county": "县级"}.get(
+            Region(i.get("region_code", "")).level, "未知")
         groups = {
-            "region": i.get("province") or "未知 unknown",
+            "region": i.get("province") or "未知",
             "level": level,
             "unit_type": unit_type(units.get(i.get("target") or i.get("publisher") or "", "")),
-            "genre": i.get("genre") or "OtherGenre",
-            "year": (i.get("date") or "")[:4] or "未知 unknown",
+            "genre": GENRE_TEXT.get(i.get("genre") or "OtherGenre", i.get("genre") or ""),
+            "year": (i.get("date") or "")[:4] or "未知",
         }
         for p in problems.get(r, []):
             for dim, group in groups.items():
