@@ -101,7 +101,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
 
     # the corpus-wide analyses, once for every page that shows them
     G = analyse.entity_graph(store, categories=True)
-    groups = analyse.recurring_problems(analyse.problems(store))
+    groups = compare.recurring_groups(analyse.problems(store))
     cent = analyse.centrality(views.overview_graph(G), top=focus_top,
                               types=("organisation", "policy", "concept", "person"))
     for rel, text in views.graph_pages(store, budget=budget, inline=inline, focus_top=focus_top,

@@ -360,3 +360,11 @@ def test_docx_other_tables_stay_as_they_were():
 
     assert task_list_lines([["姓名", "职务", "电话"], ["某某", "科长", "123"]]) is None
     assert task_list_lines([["问题"], ["只有一列"]]) is None
+
+
+def test_recurring_groups_are_the_analysis_groups(built_corpus):
+    from kg import analyse
+
+    problems = analyse.problems(built_corpus)
+    assert compare.recurring_groups(problems) == analyse.recurring_problems(problems)
+    assert compare.recurring_groups(problems)      # the sample corpus has some
