@@ -368,3 +368,51 @@ def test_recurring_groups_are_the_analysis_groups(built_corpus):
     problems = analyse.problems(built_corpus)
     assert compare.recurring_groups(problems) == analyse.recurring_problems(problems)
     assert compare.recurring_groups(problems)      # the sample corpus has some
+
+
+def test_site_bidi_override_in_a_report_stays_inside_bdi(tmp_path):
+    """Issue 13: a U+202E in a report must not reorder rectkg's own text: every piece of document
+    text that holds one sits inside a <bdi> (or in <title>, or in a JSON script, which are not laid
+    out as text of the page)."""
+    from html.parser import HTMLParser
+
+    import pyoxigraph as ox
+
+    from kg.analyse import _TINY
+
+    rlo = "\u202e"
+    data = _TINY.replace('dcterms:source "a.txt" ;', f'dcterms:source "a.txt" ; dcterms:title "甲{rlo}乙通报"@zh ;')
+    data = data.replace('rdfs:label "公务接待管理不规范"@zh', f'rdfs:label "公务{rlo}接待管理不规范"@zh')
+    store = ox.Store()
+    store.load(data.encode("utf-8"), format=ox.RdfFormat.TRIG)
+    write_site(store, tmp_path, as_of="2021-10-01")
+
+    class Texts(HTMLParser):   # the standard library's parser knows <bdi> as well as any tag
+        void = {"br", "meta", "link", "input", "img", "hr", "wbr", "col"}
+
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.open, self.found = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.void:
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            if tag in self.open:
+                while self.open.pop() != tag:
+                    pass
+
+        def handle_data(self, data):
+            if rlo in data:
+                self.found.append((list(self.open), data))
+
+    seen = 0
+    for page in [tmp_path / "index.html", *sorted((tmp_path / "reports").glob("*.html")),
+                 *sorted((tmp_path / "views").glob("*.html"))]:
+        parser = Texts()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for open_tags, text in parser.found:
+            seen += 1
+            assert {"bdi", "title", "script"} & set(open_tags), (page.name, open_tags, text)
+    assert seen >= 3
