@@ -21,8 +21,8 @@ whose text names no deadline or unit has those cells empty: nothing is guessed.
 >>> rows = ledger_rows(_tiny_store(), as_of="2021-10-01")
 >>> [(r["source"], r["problem"], r["ledger_status"]) for r in rows]
 [('a.txt', '公务接待管理不规范', '已销号'), ('b.txt', '公务接待还不够规范', '整改中')]
->>> light(5, None, DEFAULT_LIGHTS), light(15, None, DEFAULT_LIGHTS), light(-1, None, DEFAULT_LIGHTS)
-('yellow', 'green', 'red')
+>>> light(5), light(15), light(-1), light(30), light(None)
+('yellow', 'green', 'red', '', '')
 """
 from __future__ import annotations
 
@@ -183,15 +183,14 @@ def _finish(row: dict, today: date, lights: tuple[int, int, int]) -> None:
     else:
         overdue = row["days_left"] is not None and row["days_left"] < 0
         row["ledger_status"] = LEDGER_OVERDUE if overdue else LEDGER_OPEN
-        row["light"] = light(row["days_left"], None, lights)
+        row["light"] = light(row["days_left"], lights)
     row["light_text"] = LIGHT_TEXT[row["light"]]
     row["evidence"] = f"{row['start']}-{row['end']}" if row["start"] is not None else ""
     row["evidence_link"] = (f"reports/{row['key']}.html#s-{row['start']}-{row['end']}"
                             if row["start"] is not None else "")
 
 
-def light(days_left: int | None, _unused: Any = None,
-          lights: tuple[int, int, int] = DEFAULT_LIGHTS) -> str:
+def light(days_left: int | None, lights: tuple[int, int, int] = DEFAULT_LIGHTS) -> str:
     """The warning colour for ``days_left`` (``""`` when there is no dated deadline or time enough)."""
     if days_left is None:
         return ""

@@ -269,18 +269,18 @@ def report_facts(source: Any, info: dict) -> tuple[str, list[dict]]:
 
 
 def _kind(types: set[str], prop: str, exact: str, s: int, e: int, info: dict) -> str:
+    """The highlight kind of a span, from what it is evidence of."""
     if prop == "statusEvidence":
         return "status"
     for t, kind in _TYPE_KIND:
         if t in types:
-            if kind == "report":
-                return "title" if exact.replace(" ", "").replace("\n", "") == \
-                    info["title"].replace(" ", "") or s < 200 and not _DATE_TEXT.match(exact) \
-                    and len(exact) > 12 and "通报" in exact else "count"
-            if kind == "inspection":
+            if kind == "report":  # the title, or the sentence that states a count
+                same = "".join(exact.split()) == "".join(info["title"].split())
+                return "title" if info["title"] and same else "count"
+            if kind == "inspection":  # its dates, round and opening sentence
                 return "date" if _DATE_TEXT.match(exact) else "inspection"
             return kind
-    return "count" if not types else "inspection"
+    return "inspection"
 
 
 def render_text(content: str, facts: list[dict]) -> tuple[Markup, list[dict]]:

@@ -1,16 +1,20 @@
 """Interactive HTML views of the graph (pyvis / vis-network), fully offline and escaped.
 
-:func:`write_views` writes ``OUT/views/overview.html`` (the corpus), one
-``OUT/views/report-KEY.html`` per report (report → inspection → categories → problems → measures →
-policies and units) and ``OUT/index.html`` (reports with their progress, top entities, consistency
-findings, links to every view); :func:`focus_view` writes the neighbourhood of one entity.
+:func:`graph_pages` gives ``views/overview.html`` (the corpus; above :data:`AGGREGATE_OVER`
+reports the aggregate of :func:`aggregate_graph`, with every entity in ``views/entities.html``),
+one ``views/report-KEY.html`` per report (report → inspection → categories → problems → measures →
+policies and units) and focus views of the top entities, for :func:`kg.site.write_site`, which
+writes them with the rest of the site; :func:`write_views` is that call for an ``out/`` folder;
+:func:`focus_view` writes the neighbourhood of one entity.
 
 pyvis builds the node and edge lists and supplies the vis-network build it ships; the page around
-them is ours, because pyvis 0.3.2's template loads Bootstrap from a CDN in every mode and inserts
-its heading and ``href`` tooltips as raw HTML. Here every text from a document reaches the page
-either through :func:`html.escape` or as JSON inside ``<script type="application/json">`` with
-``<``, ``>`` and ``&`` escaped, and tooltips are built in the browser with ``textContent``. A
-Content-Security-Policy forbids every network request.
+them is ours (``kg/templates/graph.html``, ``kg/static/graph.js``, ``graph.css``), because pyvis
+0.3.2's template loads Bootstrap from a CDN in every mode and inserts its heading and ``href``
+tooltips as raw HTML. Here every text from a document reaches the page through Jinja2's escaping
+(inside ``<bdi>``) or as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and
+``&`` escaped, and tooltips are built in the browser with ``textContent``, a ``<bdi>`` per line. A
+Content-Security-Policy forbids every network request. A node's details link to its report page
+at the span of its evidence.
 
 Large graphs stay usable: beyond a node budget (:func:`reduce_graph`) measures are folded into
 their problem, leaves are grouped per neighbour and type, and then the least connected nodes are
@@ -31,7 +35,6 @@ problems → measures → policies and units).
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import math
 import re

@@ -10,7 +10,6 @@ import csv
 import json
 import re
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
