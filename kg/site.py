@@ -102,12 +102,15 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     # the corpus-wide analyses, once for every page that shows them
     G = analyse.entity_graph(store, categories=True)
     groups = compare.recurring_groups(analyse.problems(store))
-    cent = analyse.centrality(views.overview_graph(G), top=focus_top,
+    overview = views.overview_graph(G)
+    cent = analyse.centrality(overview, top=focus_top,
                               types=("organisation", "policy", "concept", "person"))
     for rel, text in views.graph_pages(store, budget=budget, inline=inline, focus_top=focus_top,
                                        anchors=anchors, aggregate_over=aggregate_over,
-                                       info=info, G=G, groups=groups, cent=cent):
+                                       info=info, G=G, groups=groups, cent=cent,
+                                       overview=overview):
         site.put(rel, text)
+    del overview
 
     rates = compare.completion_rates(store, info=info)
     site.put("compare.html", compare.render_page(rounds, rates))

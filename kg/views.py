@@ -112,14 +112,15 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
                 focus_top: int = 5, anchors: dict | None = None,
                 aggregate_over: int | None = None, info: dict | None = None,
                 G: nx.Graph | None = None, groups: list[dict] | None = None,
-                cent: dict | None = None) -> Iterable[tuple[str, str]]:
+                cent: dict | None = None, overview: nx.Graph | None = None
+                ) -> Iterable[tuple[str, str]]:
     """The graph views as ``(path under the site, text)``: the overview, one view per report,
     focus views of the top entities, and, when the pages link it, vis-network under views/lib/.
 
     ``anchors`` maps a node IRI to ``(report key, start, end)`` of its evidence: a node's details
     then link to its report page at that span (double-click opens it). ``G`` (the entity graph
-    with categories), ``groups`` (recurring problems) and ``cent`` (centrality of the overview,
-    :func:`overview_graph`) are computed here unless the caller has them already.
+    with categories), ``groups`` (recurring problems), ``overview`` (:func:`overview_graph`) and
+    ``cent`` (its centrality) are computed here unless the caller has them already.
     """
     store = analyse.open_source(source)
     if G is None:
@@ -143,7 +144,8 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
         if r in G:
             G.nodes[r]["label"] = i["shown_title"]
 
-    overview = overview_graph(G)
+    if overview is None:
+        overview = overview_graph(G)
     if len(reports) > over:
         if groups is None:
             groups = analyse.recurring_problems(analyse.problems(store))
