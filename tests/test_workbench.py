@@ -415,3 +415,26 @@ def test_site_bidi_override_in_a_report_stays_inside_bdi(tmp_path):
             seen += 1
             assert {"bdi", "title", "script"} & set(open_tags), (page.name, open_tags, text)
     assert seen >= 3
+
+
+@needs_browser
+def test_site_aggregate_overview_drills_down_to_reports(browser, rounds_out, tmp_path):
+    """Above aggregate_over reports the overview draws regions, units, themes and policies in
+    columns; a node's details list its reports, each a link to its report page."""
+    from selenium.webdriver.common.by import By
+
+    with open_store(rounds_out) as store:
+        write_site(store, tmp_path, as_of="2021-12-26", aggregate_over=1)
+    page = tmp_path / "views" / "overview.html"
+    _check_clean(open_page(browser, page, shot="workbench-aggregate.png"))
+    meta = browser.execute_script("return kg.meta")
+    kinds = {m["cls"] for m in meta}
+    assert {"region", "organisation"} <= kinds and (tmp_path / "views" / "entities.html").is_file()
+    region = next(i for i, m in enumerate(meta) if m["cls"] == "region")
+    assert meta[region]["search"] == "浙江省"
+    browser.execute_script("kg.network.emit('click', {nodes: [arguments[0]], edges: []})", region)
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#kg-open a")]
+    assert len(links) == 2 and all(re.search(r"/reports/[0-9a-f]{16}\.html$", h) for h in links)
+    positions = browser.execute_script("return kg.network.getPositions()")
+    xs = {meta[int(k)]["cls"]: v["x"] for k, v in positions.items()}
+    assert xs["region"] < xs["organisation"]          # columns, left to right
