@@ -101,7 +101,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
 
     # the corpus-wide analyses, once for every page that shows them
     G = analyse.entity_graph(store, categories=True)
-    groups = compare.recurring_groups(analyse.problems(store))
+    groups = compare.recurring_groups(analyse.problems(store), pairs=False)
     overview = views.overview_graph(G)
     cent = analyse.centrality(overview, top=focus_top,
                               types=("organisation", "policy", "concept", "person"))
