@@ -4,7 +4,7 @@
     kg bench --sizes 5,1000 --jobs 2                      (the same, from the CLI)
 
 For each size it measures, on the sample corpus (a size equal to the number of sample reports, 5)
-or on a scale corpus from :func:`kg.scale.make_corpus` (benchmark only, never accuracy):
+or on a scale corpus from :func:`bench/scale.make_corpus` (benchmark only, never accuracy):
 
 * **rectkg**: ``build_corpus(jobs=N, write_views=False)`` into a fresh folder (worker processes,
   the pyoxigraph/RocksDB store, deterministic Turtle), then the same build again with no file
@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _p in (str(ROOT), str(ROOT / "bench")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
 
 from kg.errors import KgError  # noqa: E402
 
@@ -338,7 +339,7 @@ def corpus(n: int, work: Path, seed: int) -> tuple[list[Path], str]:
     samples = sorted(p for p in SAMPLES.glob("*.txt"))
     if n == len(samples):
         return samples, f"sample corpus ({n} reports, data/corpus)"
-    from kg.scale import GENERATOR_VERSION, make_corpus
+    from scale import GENERATOR_VERSION, make_corpus
 
     folder = work / "corpora" / f"scale-{n}-seed{seed}"
     index = folder / "SCALE.json"

@@ -662,7 +662,7 @@ def analysis_quads(groups: list[dict]) -> Iterable[tuple]:
             yield st, ox.NamedNode(rdf + "predicate"), similar_to
             yield st, ox.NamedNode(rdf + "object"), nb
             yield st, ox.NamedNode(_RK + "similarity"), ox.Literal(
-                f"{score:.3f}", datatype=ox.NamedNode(PREFIXES["xsd"] + "decimal"))
+                _canonical_decimal(score), datatype=ox.NamedNode(PREFIXES["xsd"] + "decimal"))
 
 
 # --------------------------------------------------------------------------- progress, timeline
@@ -934,3 +934,13 @@ def _tiny_store() -> ox.Store:
     store = ox.Store()
     store.load(_TINY.encode("utf-8"), format=ox.RdfFormat.TRIG)
     return store
+
+
+def _canonical_decimal(value: float) -> str:
+    """A score as Oxigraph stores xsd:decimal (no trailing zeros), so every route shows the
+    same literal.
+
+    >>> _canonical_decimal(1.0), _canonical_decimal(0.8304)
+    ('1', '0.83')
+    """
+    return f"{value:.3f}".rstrip("0").rstrip(".")

@@ -27,7 +27,7 @@ def _friendly(fn):
         try:
             return fn(*args, **kwargs)
         except KgError as e:
-            raise click.ClickException(printable(str(e))) from None
+            raise click.ClickException(str(e)) from None  # (a KgError escapes what it quotes)
         except KeyboardInterrupt:
             click.echo("interrupted: a command changes the output folder only as its last step, "
                        "all at once, so it holds either the state before or the state after, "

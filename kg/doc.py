@@ -30,7 +30,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class DateValue:
-    """A date as ISO text (``YYYY-MM-DD``) with the span it was read from."""
+    """A date as ISO text with the span it was read from: ``YYYY-MM-DD``, or ``YYYY-MM`` where the
+    text gives the month and not the day (never an invented day)."""
 
     iso: str
     span: Span

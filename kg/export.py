@@ -313,7 +313,10 @@ def graph_parts(src):
 
         def cached(g):
             entry = by_graph.get(g)
-            return read_part(out_dir, entry["piece"]) if entry is not None else None
+            part = read_part(out_dir, entry["piece"]) if entry is not None else None
+            if part is not None:  # (its shared lines are in the store's shared graph, normalised)
+                part = TurtlePart(part.own, part.own_count, [])
+            return part
     graphs = sorted(g.value for g in db.named_graphs() if isinstance(g, NamedNode))
     if not skip_default:
         data = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
@@ -330,10 +333,10 @@ def graph_parts(src):
 # ---------------------------------------------------------------------------- pieces
 # A *piece* is what one report contributes to OUT, written once, by the worker that built it, and
 # named by its content (the report's bytes and name, the code that built it, this writer's version):
-#     parts/KEY-TAG.nq       its N-Quads, sorted: its own lines (in its graph), then the lines of
-#                            the entities it shares with other reports (in the shared graph); a
-#                            file a triplestore can load on its own
-#     parts/KEY-TAG.ttlpart  its share of kg.ttl (a TurtlePart)
+#     parts/KEY-TAG.nq       its own N-Quads, sorted (every line in its graph): a generation
+#                            hard-links it into nquads/, beside shared.nq and analysis.nq
+#     parts/KEY-TAG.ttlpart  its share of kg.ttl (a TurtlePart), with the triples about the
+#                            entities it shares with other reports (its part of the shared graph)
 #     parts/KEY-TAG.json     what the build says of it (counts, warnings, findings) and the sizes of
 #                            the two files: a piece whose files are missing or torn is absent
 # Generations link to pieces by name (their manifest entries carry it), and hard-link the .nq
@@ -389,19 +392,18 @@ def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict
             raise ExportError(f"an N-Quads line is in neither {graph} nor the shared graph: "
                               f"{line[:120].decode('utf-8', 'replace')}")
     own_bytes = b"".join(line + b"\n" for line in sorted(own))
-    shared_bytes = b"".join(line + b"\n" for line in sorted(shared))
     cut_own, cut_shared = len(own_tail), len(shared_tail)
     part = turtle_part([line[:-cut_own].decode("utf-8") for line in sorted(own)]
                        + [line[:-cut_shared].decode("utf-8") for line in sorted(shared)], graph)
     part_bytes = part.to_bytes()
     nq, ttl, js = piece_files(out_dir, piece)
     nq.parent.mkdir(parents=True, exist_ok=True)
-    _write_aside(nq, own_bytes + shared_bytes)
+    _write_aside(nq, own_bytes)
     _write_aside(ttl, part_bytes)
     record = dict(meta)
     record.update({"piece": piece, "graph": graph, "own_bytes": len(own_bytes),
-                   "nq_bytes": len(own_bytes) + len(shared_bytes), "part_bytes": len(part_bytes),
-                   "quads": len(own) + len(shared), "own_quads": len(own)})
+                   "nq_bytes": len(own_bytes), "part_bytes": len(part_bytes),
+                   "quads": len(own), "shared_quads": len(shared)})
     _write_aside(js, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return record
 
@@ -457,6 +459,41 @@ def prune_pieces(out_dir: Path, keep: set[str]) -> int:
     return gone
 
 
+_PREF = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+_ALT = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+
+
+def normalise_shared(lines) -> list[str]:
+    """The shared graph from the union of every report's shared lines (N-Triples without
+    `` .``), sorted: where reports named an entity differently (one report's 县委 is another's
+    中共某县委员会), it keeps one ``skos:prefLabel`` per language, the longest (ties: the first
+    in code-point order), and the others become ``skos:altLabel`` — SKOS allows one.
+
+    >>> o = "<https://w3id.org/rectkg/id/org/1>"
+    >>> for x in normalise_shared([f'{o} {_PREF} "县委"@zh', f'{o} {_PREF} "中共某县委员会"@zh']):
+    ...     print(x.split(" ", 1)[1])
+    <http://www.w3.org/2004/02/skos/core#altLabel> "县委"@zh
+    <http://www.w3.org/2004/02/skos/core#prefLabel> "中共某县委员会"@zh
+    """
+    out = set(lines)
+    prefs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for line in out:
+        s, _, rest = line.partition(" ")
+        p, _, o = rest.partition(" ")
+        if p == _PREF:
+            tail = o[o.rfind('"') + 1:]
+            lang = tail[1:] if tail.startswith("@") else ""
+            prefs.setdefault((s, lang), []).append((o, line))
+    for (s, _), labels in prefs.items():
+        if len(labels) < 2:
+            continue
+        labels.sort(key=lambda x: (-len(x[0]), x[0]))
+        for o, line in labels[1:]:
+            out.discard(line)
+            out.add(f"{s} {_ALT} {o}")
+    return sorted(out)
+
+
 def recover_shared_lines(store, graph: str) -> list[str]:
     """The shared-graph triples about the entities a report graph names, as N-Triples lines
     without `` .``: a report's shared lines when its piece is gone (every shared entity of a
@@ -491,9 +528,9 @@ def ensure_piece(store, out_dir: Path, name: str, entry: dict) -> dict:
 
 
 def write_nquads_dir(store, out_dir: Path, dest: Path) -> int:
-    """``dest/KEY.nq`` for each report (its piece's N-Quads, hard-linked: its own lines, then its
-    shared entities'), and ``dest/analysis.nq`` when there is an analysis graph: loading every file
-    gives the store's quads. Returns the number of files."""
+    """``dest/KEY.nq`` for each report (its piece's N-Quads, hard-linked), ``dest/shared.nq`` (the
+    entities reports share) and ``dest/analysis.nq`` when there is an analysis graph: loading
+    every file gives the store's quads, each once. Returns the number of files."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     n = 0
@@ -510,12 +547,13 @@ def write_nquads_dir(store, out_dir: Path, dest: Path) -> int:
         except OSError:
             _write_aside(dst, src.read_bytes())
         n += 1
-    g = NamedNode(ANALYSIS_GRAPH_IRI)
-    if any(True for _ in store.db.quads_for_pattern(None, None, None, g)):
-        data = store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-        body = "".join(f"{x} <{ANALYSIS_GRAPH_IRI}> .\n" for x in sorted(set(_lines(data))))
-        _write_aside(dest / "analysis.nq", body.encode("utf-8"))
-        n += 1
+    for name, iri in (("shared", SHARED_GRAPH_IRI), ("analysis", ANALYSIS_GRAPH_IRI)):
+        g = NamedNode(iri)
+        if any(True for _ in store.db.quads_for_pattern(None, None, None, g)):
+            data = store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+            body = "".join(f"{x} <{iri}> .\n" for x in sorted(set(_lines(data))))
+            _write_aside(dest / f"{name}.nq", body.encode("utf-8"))
+            n += 1
     return n
 
 

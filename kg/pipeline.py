@@ -108,7 +108,7 @@ def process_file(path: Path, *, max_bytes: int | None = None, name: str | None =
     t0 = time.perf_counter()
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     if name is not None:
-        kwargs["source"] = name
+        kwargs["name"] = name
     raw = read_source(path, **kwargs)
     t1 = time.perf_counter()
     doc = make_doc(raw)
@@ -157,11 +157,22 @@ def _build_piece(task: _Task):
     stamp = _stamp(r.sha256)
     meta = {"name": r.source, "sha256": r.sha256, "stamp": stamp, "stats": r.stats,
             "warnings": r.warnings, "findings": r.findings}
-    record = write_piece(Path(task.out_dir), piece_id(r.sha256[:16], stamp, r.source),
-                         r.nquads, r.graph, meta)
+    try:
+        record = write_piece(Path(task.out_dir), piece_id(r.sha256[:16], stamp, r.source),
+                             r.nquads, r.graph, meta)
+    except OSError as e:  # the output folder's fault, not the file's: the build stops
+        return _OutputError(e.errno, e.strerror or str(e))
     r.timings["write"] = time.perf_counter() - t
     record["timings"] = r.timings
     return record
+
+
+@dataclass(frozen=True)
+class _OutputError:
+    """A worker could not write into OUT (full disk, read-only): no file is to blame."""
+
+    errno: int
+    message: str
 
 
 # ---------------------------------------------------------------------------- the summary
@@ -207,7 +218,7 @@ class BuildSummary:
         lines += [f"  warning: {x}" for x in self.warnings[:20]]
         if len(self.warnings) > 20:
             lines.append(f"  … {len(self.warnings) - 20} more warnings")
-        return printable("\n".join(lines), keep_newlines=True)
+        return printable("\n".join(lines), newlines=True)
 
     def _split(self) -> str:
         t = self.timings
@@ -266,6 +277,11 @@ def _pieces(sources, out_dir: Path, jobs: int, max_bytes, progress: bool, second
                 if bar is not None:
                     bar.update(1)
                 src = by_task[id(task)]
+                if isinstance(out, _OutputError):
+                    from kg.store import os_error
+
+                    raise os_error(OSError(out.errno, out.message), "write the reports' pieces",
+                                   out_dir)
                 if isinstance(out, Failed):
                     what = "internal error while processing" if out.kind == "error" else "skipped"
                     out = f"{src.path}: {what} ({out.reason})" + (
@@ -316,62 +332,59 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
     summary.previous_reports = len(store.sources()) if before is not None else None
     try:
         with store.writer(wait=0):
-            manifest = store.manifest()
-            # 1. what changed: stamps by streamed hash; a piece already written for a stamp (an
-            #    interrupted build's) is taken as it is
-            todo, records, unknown = [], {}, set()
-            for src in sources:
-                try:
-                    digest = hash_file(src.path, **({"max_bytes": max_bytes} if max_bytes else {}))
-                except KgError as e:
-                    summary.failures.append(str(e))
-                    unknown.add(src.name)
-                    continue
-                stamp = _stamp(digest)
-                old = manifest.get(src.name)
-                if old is not None and old.get("sha256") == stamp and not store._legacy:
-                    summary.reports_skipped += 1
-                    continue
-                cached = read_piece(out_dir, piece_id(digest[:16], stamp, src.name))
-                if cached is not None and cached.get("name") == src.name:
-                    records[src.name] = cached
-                else:
-                    todo.append(src)
+            plan = _plan(store, out_dir, walk, sources, prune, max_bytes, summary)
+            # 2. the workers build the pieces; each is bulk-loaded into the new generation's store
+            #    as it comes, by a thread beside them (the loader waits on the workers, and the
+            #    workers' CPU and the store's overlap)
             t_extract = time.perf_counter()
-            for src, out in _pieces(todo, out_dir, jobs, max_bytes, progress, file_seconds,
-                                    file_memory_mb):
-                if isinstance(out, str):
-                    summary.failures.append(out)
-                    unknown.add(src.name)
-                else:
-                    records[src.name] = out
-            summary.timings["extract"] = time.perf_counter() - t_extract
-            for rec in records.values():
-                for k, v in (rec.get("timings") or {}).items():
-                    summary.timings["worker " + k] = summary.timings.get("worker " + k, 0.0) + v
-            # 2. which reports the new generation holds
-            present = {s.name for s in walk.sources} | unknown
-            removed = []
-            if prune:
-                removed = sorted(n for n in manifest if n not in present
-                                 and not any(n.startswith(p) for p in walk.unreadable))
-            keep = {n: e for n, e in manifest.items() if n not in removed and n not in records}
-            summary.reports_kept_other = sum(1 for n in keep if n not in present)
-            new = _without_duplicates(records, keep, manifest, summary)
-            for rec in new.values():
+            loader = _Loader(store, out_dir, plan)
+            work = None
+            try:
+                # in name order (cached pieces and the workers' merged), so that of files with
+                # the same bytes the first that builds is the one kept, however the work went
+                claimed = dict(plan.holders)
+                work = _pieces(plan.todo, out_dir, jobs, max_bytes, progress, file_seconds,
+                               file_memory_mb)
+                for name in plan.order:
+                    if name in plan.cached:
+                        out = plan.cached[name]
+                    else:
+                        src, out = next(work)
+                        assert src.name == name
+                    if isinstance(out, str):
+                        summary.failures.append(out)
+                        old = plan.fallback.get(name)
+                        if old is not None:   # the file failed now: its last report stays
+                            loader.push(name, old)
+                        continue
+                    other = claimed.setdefault(out["sha256"], name)
+                    if other != name:
+                        summary.warnings.append(f"{name}: same bytes as {other}; skipped as a "
+                                                "duplicate")
+                        if name in plan.fallback:   # it changed into a copy: its report goes
+                            plan.removed.append(name)
+                        continue
+                    plan.new[name] = out
+                    loader.push(name, out)
+                summary.timings["extract"] = time.perf_counter() - t_extract
+                t_load = time.perf_counter()
+                loader.close()
+                summary.timings["load"] = time.perf_counter() - t_load
+            finally:
+                if work is not None:
+                    work.close()   # (the workers are stopped)
+                loader.abort()
+            for rec in plan.new.values():
                 _add(totals, rec.get("stats", {}))
                 summary.findings += rec.get("findings", [])
                 summary.warnings += rec.get("warnings", [])
-            summary.reports_built = len(new)
-            summary.reports_removed = len([n for n in removed if n in manifest])
-            # 3. the new generation
-            t_load = time.perf_counter()
-            changed = bool(new) or bool(removed)
-            if changed:
-                _load_reports(store, out_dir, new, removed, keep)
-            summary.timings["load"] = time.perf_counter() - t_load
+                for k, v in (rec.get("timings") or {}).items():
+                    summary.timings["worker " + k] = summary.timings.get("worker " + k, 0.0) + v
+            summary.reports_built = len(plan.new)
+            summary.reports_removed = len(plan.removed)
+            # 3. every other output of the new generation
             t_out = time.perf_counter()
-            _finish(store, out_dir, changed=changed, write_views=write_views, summary=summary)
+            _finish(store, out_dir, changed=plan.changed, write_views=write_views, summary=summary)
             summary.timings["outputs"] = time.perf_counter() - t_out
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -385,41 +398,156 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
     return summary
 
 
-def _without_duplicates(records: dict, keep: dict, manifest: dict, summary: BuildSummary) -> dict:
-    """The new records, less those whose bytes another report of the new generation already has
-    (one report, one graph): a report already built keeps its place, otherwise the first name."""
-    holder = {e["sha256"].split("@")[0]: n for n, e in sorted(keep.items())}
-    new = {}
-    for name in sorted(records, key=lambda n: (n not in manifest, n)):
-        rec = records[name]
-        other = holder.get(rec["sha256"])
-        if other is not None and other != name:
-            summary.warnings.append(f"{name}: same bytes as {other}; skipped as a duplicate")
+@dataclass
+class _Plan:
+    """What a build does to the new generation, decided before any worker runs."""
+
+    todo: list                  # the sources to build
+    cached: dict                # name → record of a piece already written (an interrupted build)
+    order: list                 # the names of todo and cached, sorted
+    holders: dict               # sha256 → the name of the report kept that has those bytes
+    removed: list               # names that leave (pruned, or whose file now repeats another's)
+    keep: dict                  # name → manifest entry of the reports kept as they are
+    fallback: dict              # name → old entry, loaded again if its file fails now
+    fresh: bool                 # the store starts empty (most of it changes)
+    new: dict = field(default_factory=dict)   # name → record, as the workers finish
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.todo or self.cached or self.removed)
+
+
+def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) -> _Plan:
+    """Hash every source (streamed), and decide what changes: unchanged files are skipped; of
+    files with the same bytes one report is kept (one report, one graph): the one already
+    built, else the first name; ``--prune`` drops the reports whose files are gone (never under
+    a folder that could not be read)."""
+    from kg.export import piece_id, read_piece
+
+    manifest = store.manifest()
+    digests, unknown = {}, set()
+    for src in sources:
+        try:
+            digests[src.name] = hash_file(src.path, **({"max_bytes": max_bytes} if max_bytes else {}))
+        except KgError as e:
+            summary.failures.append(str(e))
+            unknown.add(src.name)
+    # names whose files are there, built now or not (a failed or skipped file keeps its report)
+    present = set(digests) | unknown | set(walk.skipped) | {s.name for s in walk.sources}
+    removed = []
+    if prune:
+        removed = [n for n in manifest if n not in present
+                   and not any(n.startswith(p) for p in walk.unreadable)]
+    old_digest = {n: e["sha256"].split("@")[0] for n, e in manifest.items() if n not in removed}
+    holder: dict[str, str] = {}
+    for name, d in sorted(old_digest.items()):   # a report already built keeps its bytes' place
+        if digests.get(name, d) == d:
+            holder.setdefault(d, name)
+    todo, cached, fallback = [], {}, {}
+    for src in sources:
+        d = digests.get(src.name)
+        if d is None:
             continue
-        holder[rec["sha256"]] = name
-        new[name] = rec
-    return new
+        other = holder.get(d, src.name)
+        if other != src.name:
+            summary.warnings.append(f"{src.name}: same bytes as {other}; skipped as a duplicate")
+            if src.name in manifest and src.name not in removed:
+                removed.append(src.name)   # its file changed into a copy: its old report goes
+            continue
+        stamp = _stamp(d)
+        old = manifest.get(src.name)
+        if old is not None and old.get("sha256") == stamp and not store._legacy:
+            summary.reports_skipped += 1
+            continue
+        if old is not None:
+            fallback[src.name] = old
+        rec = read_piece(out_dir, piece_id(d[:16], stamp, src.name))
+        if rec is not None and rec.get("name") == src.name:
+            cached[src.name] = rec
+        else:
+            todo.append(src)
+    building = {s.name for s in todo} | set(cached)
+    keep = {n: e for n, e in manifest.items() if n not in removed and n not in building}
+    summary.reports_kept_other = sum(1 for n in keep if n not in present)
+    return _Plan(todo=todo, cached=cached, order=sorted(building), holders=holder,
+                 removed=sorted(removed), keep=keep, fallback=fallback,
+                 fresh=len(building) >= len(keep))
 
 
-def _load_reports(store, out_dir: Path, new: dict, removed: list, keep: dict) -> None:
-    """Put the new generation's reports into its store: the new ones from their pieces, the
-    removed ones out; when most of the store changes, everything into an empty store at once."""
-    from kg.store import FileSlice
+class _Loader:
+    """The store's side of a build: a thread that bulk-loads each report's piece as the workers
+    finish it (one streamed bulk load), after the reports that leave were dropped."""
 
-    repaired = _complete_pieces(store, out_dir, keep)
-    if len(new) + len(repaired) >= len(keep):
-        store.start_fresh()
-        load = {**keep, **new}
-    else:
-        gone = [n for n in removed if n in store.sources()] + [n for n in new if n in store.sources()]
-        if gone:
-            store.remove_reports(gone)
-        load = {**repaired, **new}
-    for name, rec in sorted(load.items()):
+    def __init__(self, store, out_dir: Path, plan: _Plan):
+        import queue
+        import threading
+
+        from kg.store import _Chain
+
+        self.store, self.out_dir = store, out_dir
+        self.queue: "queue.Queue" = queue.Queue()
+        self.error: BaseException | None = None
+        self.chain = _Chain([])
+        self.thread = None
+        if not plan.changed:
+            return
+        # what must be there before the stream starts: a piece for every report kept (an older
+        # out/ has none), the old reports that leave or change dropped (or an empty store)
+        repaired = _complete_pieces(store, out_dir, plan.keep)
+        _complete_pieces(store, out_dir, plan.fallback)
+        if plan.fresh:
+            store.start_fresh()
+            first = dict(plan.keep)
+        else:
+            gone = [n for n in set(plan.removed) | set(plan.fallback) | set(repaired)
+                    if n in store.sources()]
+            if gone:
+                store.remove_reports(gone)
+            first = repaired   # (written from an older store: loaded again in the new form)
+        for name, entry in sorted(first.items()):
+            self.push(name, entry)
+        self.thread = threading.Thread(target=self._run, name="kg-store-load", daemon=True)
+        self.thread.start()
+
+    def push(self, name: str, rec: dict) -> None:
+        from kg.store import FileSlice
+
         stamp = rec.get("stamp") or rec["sha256"]
-        store.replace_report(name, stamp, rec["graph"],
-                             FileSlice(_nq(out_dir, rec["piece"]), 0, rec["own_bytes"]),
-                             extra=_extra(rec))
+        self.queue.put((name, stamp, rec["graph"],
+                        FileSlice(_nq(self.out_dir, rec["piece"]), 0, rec["own_bytes"]),
+                        _extra(rec)))
+
+    def _items(self):
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            yield item
+
+    def _run(self) -> None:
+        try:
+            self.store.stream_reports(self._items(), chain=self.chain)
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            self.error = e
+
+    def close(self) -> None:
+        """No more reports: wait for the load to end; raise what went wrong in it."""
+        if self.thread is None:
+            return
+        self.queue.put(None)
+        self.thread.join()
+        self.thread = None
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        """Stop the load at once (an error or Ctrl-C in the build: the generation is dropped)."""
+        if self.thread is None:
+            return
+        self.chain.stop = True
+        self.queue.put(None)
+        self.thread.join(60)
+        self.thread = None
 
 
 def _complete_pieces(store, out_dir: Path, entries: dict | None = None) -> dict:
@@ -498,8 +626,8 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
                 if lines is None:
                     lines = export.recover_shared_lines(store, entry["graph"])
                 shared.update(lines)
-            store.replace_graph(SHARED_GRAPH_IRI, "".join(f"{x} .\n" for x in sorted(shared))
-                                .encode("utf-8"))
+            store.replace_graph(SHARED_GRAPH_IRI, "".join(
+                f"{x} .\n" for x in export.normalise_shared(shared)).encode("utf-8"))
         if analysis is not None or (changed and info.get("analysis") is not None):
             from kg import analyse
 
@@ -598,8 +726,9 @@ def _prune_pieces(out_dir: Path) -> None:
 
 def _build_shard(sources, out_dir: Path, sh, summary: BuildSummary, jobs, max_bytes, progress,
                  seconds, memory_mb, t0) -> BuildSummary:
-    """A slice: N-Quads only (each report's own lines, then its shared lines), no store."""
-    from kg.export import piece_files
+    """A slice: N-Quads only (each report's own lines, then its lines about the entities it
+    shares with others, in the shared graph), no store."""
+    from kg.export import piece_files, shared_lines
 
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"shard-{sh[0]}-of-{sh[1]}.nq"
@@ -616,7 +745,9 @@ def _build_shard(sources, out_dir: Path, sh, summary: BuildSummary, jobs, max_by
                 continue
             seen.add(rec["sha256"])
             f.write(piece_files(out_dir, rec["piece"])[0].read_bytes())
-            quads += rec["quads"]
+            f.write("".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in
+                            shared_lines(out_dir, rec["piece"]) or []).encode("utf-8"))
+            quads += rec["quads"] + rec.get("shared_quads", 0)
             _add(summary.totals, rec["stats"])
             summary.reports_built += 1
             summary.findings += rec["findings"]
@@ -729,8 +860,8 @@ def refresh_views(out_dir: Path, *, wait: float = 0, **view_options) -> BuildSum
 
 
 # the modules whose code shapes what a report contributes to the graph
-GRAPH_SHAPING = ("doc.py", "ingest.py", "ingest/*.py", "normalise.py", "structure.py", "resolve.py",
-                 "rdf.py", "vocab.py", "zh.py", "extractors/*.py")
+GRAPH_SHAPING = ("doc.py", "ingest/*.py", "normalise.py", "structure.py", "resolve.py", "rdf.py",
+                 "vocab.py", "zh.py", "extractors/*.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -93,7 +93,12 @@ def decimal(value: float) -> str:
 
 
 def xsd_date(iso: str) -> str:
-    return lit(iso, dt=XSD.date)
+    """An ISO date as xsd:date, or as xsd:gYearMonth where only the month is known.
+
+    >>> xsd_date("2021-06-16"), xsd_date("2020-11")
+    ('"2021-06-16"^^<http://www.w3.org/2001/XMLSchema#date>', '"2020-11"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>')
+    """
+    return lit(iso, dt=XSD.gYearMonth if len(iso) == 7 else XSD.date)
 
 
 class _Writer:

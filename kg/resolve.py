@@ -173,6 +173,11 @@ def resolve(doc: Doc) -> Resolution:
     for role in ("team", "target"):
         if insp.get(role) is not None:
             add_org(insp[role].text, insp[role])
+    alias = insp.get("target_alias")  # …等19个单位: "19个单位" names the same target
+    if alias is not None and res.org(insp["target"].text) is not None:
+        tk = res.org(insp["target"].text)
+        res.organisations[tk].add(alias.text, alias)
+        res.org_of_text.setdefault(alias.text, tk)
     # the report answers one inspection: "省委巡视组" without its ordinal is that team
     team = insp.get("team")
     if team is not None:
@@ -191,9 +196,10 @@ def resolve(doc: Doc) -> Resolution:
         for _, span in meas.units:
             add_org(span.text, span)
     for p in doc.facts.get("people", []):
-        key = f"{jur or fallback}|{p.text}"
+        name = p.attrs.get("name", p.text)  # 戴 谦 spaced out in a byline is 戴谦
+        key = f"{jur or fallback}|{name}"
         ent = res.people.setdefault(key, Entity("person", key))
-        ent.add(p.text, p.span)
+        ent.add(name, p.span)
         if p.attrs.get("post"):
             ent.attrs.setdefault("posts", [])
             if p.attrs["post"] not in ent.attrs["posts"]:

@@ -110,16 +110,22 @@ class _Chain(io.RawIOBase):
         self._file = None
         self._left = 0
         self._mem: memoryview | None = None
-        self.interrupted = False  # Ctrl-C while Oxigraph was reading: raised after it returns
+        # an exception while Oxigraph was reading (Ctrl-C, a failing source of items) is kept
+        # and raised after it returns: raised into Oxigraph it would come back changed
+        self.error: BaseException | None = None
+        self.stop = False  # set from another thread: end the load with an error at once
 
     def load_into(self, db: ox.Store) -> None:
-        """Bulk-load the stream into ``db`` (N-Quads); a Ctrl-C during it is raised here."""
+        """Bulk-load the stream into ``db`` (N-Quads); what went wrong while reading is raised."""
         try:
             db.bulk_load(self, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except (OSError, SyntaxError):
+            if self.error is None:
+                raise
         finally:
             self.close()
-        if self.interrupted:
-            raise KeyboardInterrupt
+        if self.error is not None:
+            raise self.error
 
     def readable(self) -> bool:
         return True
@@ -142,11 +148,14 @@ class _Chain(io.RawIOBase):
         return True
 
     def readinto(self, buf) -> int:
+        if self.stop:
+            self.error = self.error or KeyboardInterrupt()
+            raise OSError("the load was stopped")
         try:
             return self._readinto(buf)
-        except KeyboardInterrupt:  # (an exception raised into Oxigraph would come back changed)
-            self.interrupted = True
-            return 0
+        except BaseException as e:  # noqa: BLE001 - kept, raised by load_into
+            self.error = e
+            raise OSError("reading the N-Quads failed") from None
 
     def _readinto(self, buf) -> int:
         while True:
@@ -182,7 +191,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _os_error(e: OSError, what: str, where: Path) -> StoreError:
+def os_error(e: OSError, what: str, where: Path) -> StoreError:
     """An OSError while writing, as a message that says what happened and what is intact."""
     if e.errno == errno.ENOSPC:
         why = "the disk is full"
@@ -268,8 +277,10 @@ class Store:
     def _current(self) -> tuple[Path, bool] | None:
         """(the generation readers use, whether it is an old-layout store) or None."""
         link = self.out_dir / CURRENT
-        if link.is_symlink() or link.is_dir():
-            gen = Path(os.path.realpath(link))
+        if link.is_symlink():
+            # as the link names it, inside OUT (never resolved: OUT itself may be a link, and
+            # paths are compared with the generations listed under OUT/gens)
+            gen = Path(os.path.normpath(self.out_dir / os.readlink(link)))
             if (gen / STORE_DIR).is_dir() or (gen / MANIFEST).is_file():
                 return gen, False
             return None
@@ -510,7 +521,7 @@ class Store:
                 if self._target is not None:  # failed before the switch: nothing changed
                     self._rollback()
                 if isinstance(e, OSError):
-                    raise _os_error(e, "write the new generation", self.out_dir) from None
+                    raise os_error(e, "write the new generation", self.out_dir) from None
                 raise
         finally:
             if self._lock_fd is not None:
@@ -528,7 +539,7 @@ class Store:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
-            raise _os_error(e, "take the writer lock", lock_path) from None
+            raise os_error(e, "take the writer lock", lock_path) from None
         deadline = time.monotonic() + max(wait, 0)
         while True:
             try:
@@ -567,7 +578,7 @@ class Store:
         """Finish what a killed writer left: drop generations newer than the current one (never
         switched to), and make the links of OUT name the current generation's outputs."""
         current = self._gen if not self._legacy else None
-        current_n = next((n for n, p in self._generations() if p == current), -1)
+        current_n = next((n for n, p in self._generations() if _same(p, current)), -1)
         for n, p in self._generations():
             if n > current_n:
                 shutil.rmtree(p, ignore_errors=True)
@@ -582,7 +593,7 @@ class Store:
             try:
                 self._link_outputs(current)
             except OSError as e:
-                raise _os_error(e, "repair the links of the output folder", self.out_dir) from None
+                raise os_error(e, "repair the links of the output folder", self.out_dir) from None
 
     def _begin(self) -> None:
         gens = self._generations()
@@ -593,7 +604,7 @@ class Store:
             self._target.mkdir()
         except OSError as e:
             self._target = None
-            raise _os_error(e, "start a new generation", gens_dir) from None
+            raise os_error(e, "start a new generation", gens_dir) from None
         self._writing_store = False
         self._info = dict(self._info)
 
@@ -611,7 +622,7 @@ class Store:
         except OSError as e:
             shutil.rmtree(dst, ignore_errors=True)
             self._open_read(self._current())
-            raise _os_error(e, "start a new store generation", dst) from None
+            raise os_error(e, "start a new store generation", dst) from None
         if fresh:
             self._manifest = {}
         elif self._legacy:  # an old store kept its manifest in the default graph: not data
@@ -650,7 +661,7 @@ class Store:
             try:
                 _link_tree(Path(entry.path), self._target / name)
             except OSError as e:
-                raise _os_error(e, f"carry {name} into the new generation", self._target) from None
+                raise os_error(e, f"carry {name} into the new generation", self._target) from None
             done.append(name)
         return done
 
@@ -671,7 +682,7 @@ class Store:
             raise StoreError(f"the N-Quads of a report do not parse: {e}",
                              source=str(self._target)) from None
         except OSError as e:
-            raise _os_error(e, "write the store", self._target) from None
+            raise os_error(e, "write the store", self._target) from None
 
     def _holders(self) -> dict[str, set[str]]:
         """Graph IRI → the reports whose manifest entry names it (usually one)."""
@@ -754,6 +765,36 @@ class Store:
                 self._manifest[source] = entry
                 self._pending_sources.add(source)
 
+    def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None) -> None:
+        """Load reports whose graphs are not in the store (new ones, or dropped before) in one
+        bulk load that pulls ``(name, stamp, graph, FileSlice, extra)`` from ``items`` as it
+        goes: ``items`` may wait for work another thread is doing (the build's workers), so the
+        load runs beside them. ``chain``: a stream made with ``_Chain.of_items`` to stop it from
+        another thread (``chain.stop = True``)."""
+        self._require_writer()
+        self._open_store_for_writing()
+        self._flush_pending()
+        holders = self._holders()
+
+        def slices():
+            for name, stamp, graph, data, extra in items:
+                if name in self._manifest or holders.get(graph):
+                    raise StoreError(f"{name}: its graph {graph} is already in the store",
+                                     source=str(self._target),
+                                     hint="drop it first (remove_reports) or use replace_report")
+                holders.setdefault(graph, set()).add(name)
+                entry = dict(extra or {})
+                entry.update({"sha256": stamp, "graph": graph})
+                self._manifest[name] = entry
+                yield data
+
+        stream = chain if chain is not None else _Chain([])
+        stream._items = slices()
+        try:
+            stream.load_into(self._db)
+        except OSError as e:
+            raise os_error(e, "write the store", self._target) from None
+
     def remove_report(self, source: str) -> None:
         """Remove one report's graph and manifest entry."""
         self.remove_reports([source])
@@ -801,7 +842,7 @@ class Store:
                     except SyntaxError as e:
                         raise StoreError(f"the triples for {graph} do not parse: {e}") from None
                     except OSError as e:
-                        raise _os_error(e, "write the store", self._target) from None
+                        raise os_error(e, "write the store", self._target) from None
                 return
             if isinstance(data, FileSlice):
                 self._apply([graph], [], nquads=data, graph=graph)
@@ -828,7 +869,7 @@ class Store:
             for g in dict.fromkeys(drops):
                 self._db.remove_graph(NamedNode(g))
         except OSError as e:
-            raise _os_error(e, "write the store", self._target) from None
+            raise os_error(e, "write the store", self._target) from None
         self._pending.extend(adds)
         if nquads:
             self._pending_nq.append(nquads)
@@ -901,9 +942,9 @@ class Store:
             _unblock_signals(blocked)
         self._writing_store = False
         was_legacy = self._legacy
-        keep = {p for _, p in self._generations()[-_KEEP_GENERATIONS:]} | {target}
+        keep = [p for _, p in self._generations()[-_KEEP_GENERATIONS:]] + [target]
         for _, p in self._generations():
-            if p not in keep:
+            if not any(_same(p, k) for k in keep):
                 shutil.rmtree(p, ignore_errors=True)
         if was_legacy:
             self._drop_legacy()
@@ -983,6 +1024,13 @@ class Store:
 
 
 # ---------------------------------------------------------------------------- file helpers
+def _same(a: Path | None, b: Path | None) -> bool:
+    """The same folder, however each path reaches it (OUT may be given through a link)."""
+    if a is None or b is None:
+        return False
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _remove(path: Path) -> None:
     try:
         if path.is_dir() and not path.is_symlink():

@@ -52,10 +52,35 @@ def cn_to_int(s: str) -> int | None:
 
 
 NUM = r"(?:\d+|[一二两三四五六七八九十百千]+)"
-_YMD = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
-                  r"|(?P<iy>(?:19|20)\d{2})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d)")
-_CN_YMD = re.compile(r"(?P<y>[二〇○零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月"
-                     r"(?P<d>[一二三四五六七八九十]{1,3})日")
+# One scan, left to right, so that a date without a year takes the year of the one before it.
+_DATE = re.compile(
+    r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
+    r"|(?P<iy>(?:19|20)\d{2})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?!\d)"
+    # digits a page ran together, the 年 and 月 lost: 2024919日, and 820日 after 至 in a range
+    r"|(?<![\d.])(?P<gy>(?:19|20)\d{2})(?P<gmd>\d{2,4})\s*日"
+    r"|(?<=[至到~－—-])(?P<rmd>\d{2,4})\s*日"
+    r"|(?P<cy>[二〇○零一二三四五六七八九]{4})年(?P<cm>[一二三四五六七八九十]{1,2})月(?P<cd>[一二三四五六七八九十]{1,3})日")
+# a month on its own (2020年11月下旬, 5月至7月): only where the caller asks for months
+_MONTH = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?<![\d.])(?P<m>\d{1,2})\s*月(?!\s*\d)")
+
+
+def _run_together(digits: str, prev: tuple[int, int] | None) -> tuple[int, int] | None:
+    """(month, day) of digits whose 月 was lost: 42 → 4-2, 919 → 9-19, 1015 → 10-15. A reading
+    before the previous date of the run (``prev``: its month and day) is refused; digits that still
+    read two ways (128: 1-28 or 12-8) are no date.
+
+    >>> _run_together("919", None), _run_together("324", None), _run_together("1015", None)
+    ((9, 19), (3, 24), (10, 15))
+    >>> _run_together("111", (10, 20)), _run_together("128", None)
+    ((11, 1), None)
+    """
+    cuts = {2: (1,), 3: (1, 2), 4: (2,)}.get(len(digits), ())
+    readings = []
+    for c in cuts:
+        mo, d = int(digits[:c]), int(digits[c:])
+        if 1 <= mo <= 12 and 1 <= d <= 31 and (prev is None or (mo, d) >= prev):
+            readings.append((mo, d))
+    return readings[0] if len(readings) == 1 else None
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -66,36 +91,60 @@ def _iso(y: int, m: int, d: int) -> str | None:
 
 
 def find_dates(text: str, start: int = 0, end: int | None = None, *, year: int | None = None,
-               base: int = 0) -> list[DateValue]:
+               base: int = 0, months: bool = False) -> list[DateValue]:
     """Dates in ``text[start:end]`` as ISO values with spans (offsets shifted by ``base``).
 
     A date without a year takes the year of the previous date in the run (or ``year``); a month
-    earlier than the previous date's month rolls to the next year (一个区间 12月→1月).
+    earlier than the previous date's month rolls to the next year (一个区间 12月→1月). With
+    ``months``, a month given without its day is a ``YYYY-MM`` value (never an invented day).
+
+    >>> [d.iso for d in find_dates("2020年10月至2021年1月开展了巡察", months=True)]
+    ['2020-10', '2021-01']
+    >>> [d.iso for d in find_dates("202442日至820日，2024919日反馈")]
+    ['2024-04-02', '2024-08-20', '2024-09-19']
     """
     end = len(text) if end is None else end
-    out: list[DateValue] = []
-    prev_y, prev_m = year, None
-    for m in _YMD.finditer(text, start, end):
+    found: list[tuple[int, int, str, int | None, int, int | None]] = []  # start, end, text, y, m, d
+    for m in _DATE.finditer(text, start, end):
         if m.group("iy"):
-            y, mo, d = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
-        else:
-            mo, d = int(m.group("m")), int(m.group("d"))
-            if m.group("y"):
-                y = int(m.group("y"))
-            elif prev_y is not None:
-                y = prev_y + (1 if prev_m is not None and mo < prev_m else 0)
-            else:
+            found.append((m.start(), m.end(), m.group(), int(m.group("iy")), int(m.group("im")), int(m.group("id"))))
+        elif m.group("m"):
+            y = int(m.group("y")) if m.group("y") else None
+            found.append((m.start(), m.end(), m.group(), y, int(m.group("m")), int(m.group("d"))))
+        elif m.group("cy"):
+            y = int("".join(str(CN_DIGITS[c]) for c in m.group("cy")))
+            found.append((m.start(), m.end(), m.group(), y, cn_to_int(m.group("cm")) or 0, cn_to_int(m.group("cd")) or 0))
+        else:  # run together: read once the previous date is known
+            found.append((m.start(), m.end(), m.group(), int(m.group("gy")) if m.group("gy") else None,
+                          -1, None))
+    if months:
+        taken = [(s, e) for s, e, *_ in found]
+        for m in _MONTH.finditer(text, start, end):
+            if not any(s <= m.start("m") < e for s, e in taken):
+                y = int(m.group("y")) if m.group("y") else None
+                found.append((m.start(), m.end(), m.group(), y, int(m.group("m")), 0))
+        found.sort()
+    out: list[DateValue] = []
+    prev_y, prev_md = year, None
+    for s, e, raw, y, mo, d in found:
+        if mo == -1:  # digits run together
+            digits = re.sub(r"\D", "", raw)
+            if y is not None:
+                digits = digits[4:]
+            elif prev_y is None or prev_md is None:
+                continue  # a bare 820日 reads as a date only after one in the same range
+            md = _run_together(digits, prev_md if y in (None, prev_y) else None)
+            if md is None:
                 continue
-        iso = _iso(y, mo, d)
+            mo, d = md
+        if y is None:
+            if prev_y is None:
+                continue
+            y = prev_y + (1 if prev_md is not None and mo < prev_md[0] else 0)
+        iso = f"{y:04d}-{mo:02d}" if d == 0 and 1 <= mo <= 12 else (_iso(y, mo, d) if d else None)
         if iso:
-            out.append(DateValue(iso, Span(base + m.start(), base + m.end(), m.group())))
-            prev_y, prev_m = y, mo
-    for m in _CN_YMD.finditer(text, start, end):
-        y = int("".join(str(CN_DIGITS[c]) for c in m.group("y")))
-        iso = _iso(y, cn_to_int(m.group("m")) or 0, cn_to_int(m.group("d")) or 0)
-        if iso:
-            out.append(DateValue(iso, Span(base + m.start(), base + m.end(), m.group())))
-    out.sort(key=lambda dv: dv.span.start)
+            out.append(DateValue(iso, Span(base + s, base + e, raw)))
+            prev_y, prev_md = y, (mo, d or 0)
     return out
 
 
@@ -119,7 +168,21 @@ def _place_levels() -> dict[str, str]:
             if name not in levels or ("prov", "city", "county").index(level) < \
                     ("prov", "city", "county").index(levels[name]):
                 levels[name] = level
+    # an autonomous county or prefecture is usually called by its place and level alone:
+    # 江城哈尼族彝族自治县 → 江城县, 新宾满族自治县 → 新宾县
+    for name, level in list(levels.items()):
+        m = _AUTONOMOUS.match(name)
+        if m and len(m.group("place")) >= 2:
+            levels.setdefault(m.group("place") + m.group("level"), level)
     return levels
+
+
+# the 55 ethnic minorities (a fixed national list), as they appear in autonomous place names
+_ETHNIC = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
+           "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 "
+           "德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺").split()
+_AUTONOMOUS = re.compile(r"^(?P<place>[\u4e00-\u9fff]+?)(?:(?:%s)族?)+自治(?P<level>县|州|旗)$"
+                         % "|".join(sorted(_ETHNIC, key=len, reverse=True)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,8 +207,13 @@ def _gazetteer() -> tuple[dict[str, str], re.Pattern]:
     return levels, re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
 
 
-def _place_at(name: str, pos: int) -> str | None:
-    """The longest gazetteer place that starts at ``name[pos]`` (None when there is none)."""
+def place_at(name: str, pos: int) -> str | None:
+    """The longest gazetteer place that starts at ``name[pos]`` (None when there is none): a
+    look-up in place, without slicing the text.
+
+    >>> place_at("来源：和平区委", 3), place_at("和县财政局", 0), place_at("纳入区委", 2)
+    ('和平区', '和县', None)
+    """
     shortest, openings = _place_openings()
     if name[pos:pos + shortest] not in openings:
         return None
@@ -166,7 +234,7 @@ def place_tokens(name: str) -> list[tuple[str, str]]:
         name = name[2:]
     levels = _place_levels()
     out, pos = [], 0
-    while (place := _place_at(name, pos)) is not None:
+    while (place := place_at(name, pos)) is not None:
         out.append((place, levels[place]))
         pos += len(place)
     return out

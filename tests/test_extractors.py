@@ -69,7 +69,7 @@ def test_extractors_metadata_genre(text, genre):
     ("2019年10月8日至12月30日，中央第十一巡视组对某省进行了巡视，2020年1月15日向某省省委反馈了巡视意见。",
      ("巡视", "中央第十一巡视组", "某省", "2019-10-08", "2019-12-30", "2020-01-15")),
     ("2020年11月2日至12月31日，七届市委第十二轮巡察一组对市水务局开展了专项巡察，3月3日反馈了巡察意见。",
-     ("专项巡察", "七届市委第十二轮巡察一组", "市水务局", "2020-11-02", "2020-12-31", "2021-03-03")),
+     ("专项巡察", "市委第十二轮巡察一组", "市水务局", "2020-11-02", "2020-12-31", "2021-03-03")),
 ])
 def test_extractors_inspection_opening_sentences(text, expected):
     i = doc_of(text, ["metadata", "inspection"]).facts["inspection"]
@@ -100,7 +100,8 @@ def test_extractors_inspection_partial_date_without_year_is_left_out():
     ("细化56项整改措施", "measures", 56),
     ("共新建、修订11项制度机制", "rules", 11),
     ("等长效机制5项", "rules", 5),
-    ("反馈问题二十三个", None, None),
+    ("反馈问题二十三个", "problems", 23),                 # the number after the noun
+    ("向纪委移交问题线索二十三件", None, None),
 ])
 def test_extractors_counts(text, key, value):
     counts = doc_of(text, ["counts"]).facts["counts"]

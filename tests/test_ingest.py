@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.errors import IngestError
-from kg.ingest import (RawText, decode_bytes, html_to_text, iter_sources, read_bytes, read_source,
-                       strip_boilerplate_lines)
+from kg.ingest import (RawText, decode_bytes, hash_file, html_to_text, iter_sources, read_bytes,
+                       read_source, strip_boilerplate_lines, walk_inputs)
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from make_cases import png_bytes, write_docx, write_text_pdf, zip_bytes  # noqa: E402
@@ -429,6 +429,231 @@ def test_ingest_iter_sources_given_files_whatever_their_extension(tmp_path):
     assert list(iter_sources([a, tmp_path / "d", missing, a])) == [a, b, missing, a]
 
 
+# --------------------------------------------------------------------------------------------
+# The walk: names, kinds, sizes and links, from a stat; no byte read
+# --------------------------------------------------------------------------------------------
+
+def _run_isolated(code: str, *, user: int | None = None) -> dict:
+    """Run ``code`` (which sets ``out``) in a fresh interpreter, as ``user`` when given, and return
+    ``out``: a call that must not block cannot hang the test run, and one that must not read
+    everything is measured alone (``out["peak_mb"]``: the interpreter's own peak RSS, VmHWM)."""
+    import json
+    import subprocess
+    import textwrap
+
+    prelude = "import json, os, sys\nfrom pathlib import Path\nimport kg.ingest as ingest\n"
+    if user is not None:  # drop root after the imports: the walk then meets real permissions
+        prelude += f"os.setgroups([]); os.setgid({user}); os.setuid({user})\n"
+    # VmHWM, the peak RSS of this interpreter alone (ru_maxrss survives exec: it would be pytest's)
+    epilogue = ("\nout['peak_mb'] = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024\n"
+                "print(json.dumps(out, ensure_ascii=False))\n")
+    r = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code) + epilogue],
+                       capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.splitlines()[-1])
+
+
+def test_ingest_walk_names_are_paths_relative_to_the_input(tmp_path):
+    write(tmp_path, "in/2021/通报.txt", REPORT)
+    write(tmp_path, "in/2022/通报.txt", REPORT + "二")
+    write(tmp_path, "in/top.html", "<p>x</p>")
+    write(tmp_path, "in/2022/notes.md", "x")
+    write(tmp_path, "in/.git/x.txt", "x")
+    write(tmp_path, "in/~$lock.docx", "x")
+    alone = write(tmp_path, "elsewhere/deep/单独.txt", REPORT)
+    w = walk_inputs([tmp_path / "in", alone])
+    assert [(s.name, s.size) for s in w.sources] == [
+        ("2021/通报.txt", len(REPORT.encode())), ("2022/通报.txt", len((REPORT + "二").encode())),
+        ("top.html", 8), ("单独.txt", len(REPORT.encode()))]
+    assert w.sources[0].path == tmp_path / "in" / "2021" / "通报.txt"
+    assert (w.problems, w.unreadable, w.skipped) == ([], [], [])
+    assert read_source(w.sources[0].path, name=w.sources[0].name).source == "2021/通报.txt"
+    assert read_source(alone).source == "单独.txt"
+
+
+def test_ingest_walk_samples_keep_their_bare_names():
+    w = walk_inputs([CORPUS])
+    assert [s.name for s in w.sources] == sorted(p.name for p in CORPUS.glob("*.txt"))
+    assert len(w.sources) == 5 and all("/" not in s.name for s in w.sources)
+    assert all(s.size == s.path.stat().st_size for s in w.sources)
+    assert [s.path for s in w.sources] == list(iter_sources([CORPUS]))
+
+
+def test_ingest_walk_same_name_from_two_inputs_keeps_the_first_and_says_so(tmp_path):
+    a = write(tmp_path, "a/x.txt", REPORT)
+    b = write(tmp_path, "b/x.txt", REPORT + "不同")
+    w = walk_inputs([tmp_path / "a", tmp_path / "b"])
+    assert [(s.name, s.path) for s in w.sources] == [("x.txt", a)]
+    assert len(w.problems) == 1
+    assert w.problems[0].startswith(f"{b}: has the same name (x.txt) as {a} from an earlier input")
+    w = walk_inputs([a, b])  # two files given directly: the same bare name
+    assert [s.path for s in w.sources] == [a] and str(b) in w.problems[0]
+
+
+def test_ingest_walk_the_same_file_reached_twice_is_taken_once(tmp_path):
+    x = write(tmp_path, "in/2021/x.txt", REPORT)
+    write(tmp_path, "in/y.txt", REPORT)
+    (tmp_path / "in" / "alias.txt").symlink_to("2021/x.txt")       # a link to a file inside
+    os.link(x, tmp_path / "in" / "hard.txt")                         # a hard link
+    w = walk_inputs([tmp_path / "in", x, tmp_path / "in"])
+    assert [s.name for s in w.sources] == ["2021/x.txt", "y.txt"]
+    assert w.problems == []
+
+
+def test_ingest_walk_links_stay_inside_the_input(tmp_path):
+    secret = write(tmp_path, "outside/secret.txt", REPORT)
+    write(tmp_path, "outside/more/other.txt", REPORT + "二")
+    write(tmp_path, "in/2021/x.txt", REPORT + "三")
+    inside = tmp_path / "in"
+    (inside / "secret.txt").symlink_to(secret)
+    (inside / "ext").symlink_to(tmp_path / "outside")
+    (inside / "zero.txt").symlink_to("/dev/zero")
+    (inside / "2021" / "up.txt").symlink_to("../../outside/secret.txt")
+    (inside / "readme").symlink_to(secret)          # not a report's extension: passed over
+    (inside / "latest").symlink_to("2021")          # a folder inside: its files keep their names
+    w = walk_inputs([inside])
+    assert [s.name for s in w.sources] == ["2021/x.txt"]
+    assert sorted(p.split(": ")[0] for p in w.problems) == sorted(
+        str(inside / n) for n in ["2021/up.txt", "ext", "secret.txt", "zero.txt"])
+    assert all("symbolic link leading out of the input folder" in p and "--follow-links" in p
+               for p in w.problems)
+    assert any(f"to the folder {tmp_path / 'outside'}" in p for p in w.problems)
+    assert any("to the file /dev/zero" in p for p in w.problems)
+    # allowed: the files outside are named by the links' paths; /dev/zero is still no file
+    w = walk_inputs([inside], follow_links_outside=True)
+    assert [s.name for s in w.sources] == ["2021/up.txt", "2021/x.txt", "ext/more/other.txt"]
+    assert [p.split(": ", 1)[1] for p in w.problems] == [
+        "is not a regular file (a character device); copy the report into a normal file"]
+
+
+def test_ingest_walk_link_cycles_end(tmp_path):
+    write(tmp_path, "in/a/r.txt", REPORT)
+    (tmp_path / "in" / "a" / "up").symlink_to("..")
+    (tmp_path / "in" / "a" / "self").symlink_to(".")
+    (tmp_path / "in" / "p").symlink_to("q")
+    (tmp_path / "in" / "q").symlink_to("p")
+    (tmp_path / "in" / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "in" / "gone.txt").symlink_to("nowhere.txt")
+    w = walk_inputs([tmp_path / "in"])
+    assert [s.name for s in w.sources] == ["a/r.txt"]
+    assert [(Path(p.split(": ")[0]).name, p.split(": ", 1)[1].split(";")[0]) for p in w.problems] == [
+        ("gone.txt", "is a symbolic link to a file that does not exist"),
+        ("loop.txt", "is a symbolic link loop"),
+        ("p", "is a symbolic link loop"), ("q", "is a symbolic link loop")]  # a folder, perhaps
+
+
+def test_ingest_walk_fifo_socket_and_device_are_problems_and_never_block(tmp_path):
+    import socket
+
+    write(tmp_path, "in/good.txt", REPORT)
+    os.mkfifo(tmp_path / "in" / "x.txt")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "in" / "s.txt"))
+    try:
+        out = _run_isolated(f"""
+            d = Path({str(tmp_path / "in")!r})
+            w = ingest.walk_inputs([d])
+            out = {{"sources": [s.name for s in w.sources], "problems": w.problems, "errors": []}}
+            for f in (ingest.hash_file, ingest.read_source, ingest.read_bytes):
+                for p in (d / "x.txt", Path("/dev/zero")):
+                    try:
+                        f(p)
+                    except ingest.IngestError as e:
+                        out["errors"].append(str(e))
+        """)
+    finally:
+        sock.close()
+    assert out["sources"] == ["good.txt"]
+    assert [p.split(": ", 1)[1] for p in out["problems"]] == [
+        "is not a regular file (a socket); copy the report into a normal file",
+        "is not a regular file (a named pipe (FIFO)); copy the report into a normal file"]
+    assert len(out["errors"]) == 6
+    assert all("is not a regular file" in e for e in out["errors"])
+
+
+def test_ingest_walk_too_large_is_a_problem_and_nothing_is_read(tmp_path):
+    huge = tmp_path / "in" / "sparse_20gb.txt"
+    huge.parent.mkdir()
+    with open(huge, "wb") as f:  # 20 GB on paper, nothing on disk
+        f.write(REPORT.encode())
+        f.truncate(20 * 10**9)
+    big = tmp_path / "in" / "text_200mb.txt"
+    with open(big, "wb") as f:
+        f.write(REPORT.encode() * 1000)
+        f.truncate(200 * 10**6)
+    write(tmp_path, "in/good.txt", REPORT)
+    out = _run_isolated(f"""
+        d = Path({str(tmp_path / "in")!r})
+        w = ingest.walk_inputs([d])
+        out = {{"sources": [s.name for s in w.sources], "problems": w.problems, "skipped": w.skipped,
+               "errors": []}}
+        for f in (ingest.hash_file, ingest.read_source):
+            for n in ("sparse_20gb.txt", "text_200mb.txt"):
+                try:
+                    f(d / n)
+                except ingest.IngestError as e:
+                    out["errors"].append(str(e))
+    """)
+    assert out["sources"] == ["good.txt"]
+    assert out["skipped"] == ["sparse_20gb.txt", "text_200mb.txt"]
+    assert [p.split(": ", 1)[1] for p in out["problems"]] == [
+        "is 20000.0 MB, larger than the 50.0 MB limit; split the report or raise the size limit",
+        "is 200.0 MB, larger than the 50.0 MB limit; split the report or raise the size limit"]
+    assert len(out["errors"]) == 4 and all("larger than the 50.0 MB limit" in e for e in out["errors"])
+    assert out["peak_mb"] < 100  # the interpreter with kg.ingest loaded is ~20 MB; 200 MB were never read
+
+
+def test_ingest_walk_unreadable_folder_is_named_and_the_rest_walked():
+    """Run as an unprivileged user (root reads a chmod-000 folder anyway): the folder is a
+    problem, its prefix is in ``unreadable``, and its siblings are still walked."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kg-walk-"))  # under /tmp, not root's private pytest folder
+    try:
+        base.chmod(0o755)
+        for n in ["in/2021/x.txt", "in/2022/secret/y.txt", "in/z.txt", "locked_input/w.txt"]:
+            write(base, n, REPORT)
+        for d in [base / "in", base / "in" / "2021", base / "in" / "2022"]:
+            d.chmod(0o755)
+        (base / "in" / "2022").chmod(0)
+        (base / "locked_input").chmod(0)
+        out = _run_isolated(f"""
+            w = ingest.walk_inputs([Path({str(base / "in")!r}), Path({str(base / "locked_input")!r})])
+            out = {{"sources": [s.name for s in w.sources], "problems": w.problems,
+                   "unreadable": w.unreadable}}
+        """, user=65534)
+    finally:
+        for d in [base / "in" / "2022", base / "locked_input"]:
+            d.chmod(0o755)
+        shutil.rmtree(base)
+    assert out["sources"] == ["2021/x.txt", "z.txt"]
+    assert out["unreadable"] == ["2022/", ""]
+    assert out["problems"] == [
+        f"{base / 'in' / '2022'}: cannot list the folder (Permission denied); the reports in it were "
+        "not read; check its permissions or leave it out",
+        f"{base / 'locked_input'}: cannot list the folder (Permission denied); the reports in it were "
+        "not read; check its permissions or leave it out"]
+
+
+def test_ingest_walk_missing_input_is_a_problem(tmp_path):
+    w = walk_inputs([tmp_path / "nowhere", tmp_path])
+    assert w.sources == [] and w.problems == [f"{tmp_path / 'nowhere'}: does not exist; check the path"]
+
+
+def test_ingest_hash_file_streams_and_refuses_a_file_that_grows(tmp_path):
+    p = write(tmp_path, "r.txt", REPORT * 3000)
+    assert hash_file(p) == hashlib.sha256(p.read_bytes()).hexdigest() == read_source(p).sha256
+    with pytest.raises(IngestError, match="larger than the 0.0 MB limit"):
+        hash_file(p, max_bytes=1000)
+    # a regular file whose stat says 0 bytes and that gives more: read, it passes the limit
+    status = Path("/proc/self/status")
+    assert status.stat().st_size == 0
+    for f in (hash_file, read_bytes):
+        with pytest.raises(IngestError, match="grew larger than the 0.0 MB limit while it was read"):
+            f(status, max_bytes=100)
+
+
 def test_ingest_read_bytes_errors(tmp_path):
     loop = tmp_path / "loop.txt"
     loop.symlink_to(loop.name)
@@ -513,3 +738,24 @@ def test_ingest_any_bytes_decode_or_raise_ingest_error(data):
 def test_ingest_any_html_text_never_crashes(html):
     text, title, warnings = html_to_text(html)
     assert isinstance(text, str)
+
+
+def test_ingest_file_names_with_terminal_escapes_are_printed_escaped(tmp_path):
+    """ESC[2J clears a terminal, ESC[31m paints it red: a file name may hold them (issue 13)."""
+    from kg.errors import KgError, printable
+
+    evil = "\x1b[2J\x1b[31m整改\n通报\u202e.txt"
+    empty = write(tmp_path, "in/" + evil, b"")
+    os.mkfifo(tmp_path / "in" / ("\x1b]0;title\x07" + ".txt"))
+    with pytest.raises(IngestError) as e:
+        read_source(empty)
+    message = str(e.value)
+    assert message == f"{tmp_path / 'in'}/\\x1b[2J\\x1b[31m整改\\n通报\\u202e.txt: is empty (0 bytes); " \
+                      "remove it or export the report again"
+    assert e.value.source == str(empty)  # the raw name stays available to code
+    w = walk_inputs([tmp_path / "in"])
+    assert [s.name for s in w.sources] == [evil]
+    assert len(w.problems) == 1 and "\\x1b]0;title\\x07.txt: is not a regular file" in w.problems[0]
+    for text in [message, *w.problems, str(KgError("x", source=evil, hint="\x1b[0m"))]:
+        assert not any(c in text for c in "\x1b\x07\n\u202e"), text
+    assert printable("整改 report.txt") == "整改 report.txt"

@@ -355,7 +355,7 @@ def test_docx_task_table_rows_become_problems_with_evidence(tmp_path):
 
 
 def test_docx_other_tables_stay_as_they_were():
-    from kg.ingest import task_list_lines
+    from kg.ingest.docx import task_list_lines
 
     assert task_list_lines([["姓名", "职务", "电话"], ["某某", "科长", "123"]]) is None
     assert task_list_lines([["问题"], ["只有一列"]]) is None

@@ -21,10 +21,10 @@ from kg.extractors import extractor
 from kg.extractors.organisations import find_organisations
 from kg.zh import cn_to_int
 
-_BLOCK = re.compile(r"(?P<label>整改措施|整改举措|整改情况|整改进展|整改成效|整改结果)\s*[:：]")
+_BLOCK = re.compile(r"[【\[]?(?P<label>整改措施|整改举措|整改情况|整改进展|整改成效|整改结果)(?:[】\]]|\s*[:：])")
 _KIND = {"整改措施": "planned", "整改举措": "planned", "整改情况": "done", "整改进展": "done",
          "整改成效": "done", "整改结果": "done"}
-_ENUM = re.compile(r"(?:^|(?<=[。；;：:\n]))(?P<n>[一二三四五六七八九十]{1,3})是")
+_ENUM = re.compile(r"(?:^|(?<=[。；;：:\n】]))(?P<n>[一二三四五六七八九十]{1,3})是")
 _SENT = re.compile(r"[。；;!！?？\n]")
 _UNITS = re.compile(r"(?P<role>牵头单位|责任单位|责任科室|责任部门|参与单位|配合单位|协办单位)\s*[:：]\s*(?P<v>[^。；;\n]{2,80})")
 _LEAD = re.compile(r"由(?P<v>[^，,。；;由]{2,30}?)(?:牵头|负责|承办)")

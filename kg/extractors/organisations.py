@@ -13,28 +13,32 @@ verb before it. Every surface form is kept; :mod:`kg.resolve` later joins aliase
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from kg.doc import Doc, Mention
 from kg.extractors import extractor, matches_opening
-from kg.zh import place_prefix
+from kg.zh import place_at, place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
 _HEADS = (
     "纪律检查委员会", "监察委员会", "人大常委会", "委员会", "纪委监委", "纪委", "监委", "政法委", "党工委",
     "管委会", "常委会", "党委", "党组", "党总支", "党支部", "总支", "支部", "工委", "人民政府", "政府",
-    "人民法院", "人民检察院", "法院", "检察院", "公安局", "分局", "局", "厅", "指挥部", "部", "总署",
-    "办公室", "办公厅", "办", "研究院", "设计院", "学院", "大学", "党校", "分校", "院", "服务中心", "中心",
-    "领导小组", "工作小组", "专项小组", "小组", "工作组", "督导组", "指导组", "巡视组", "巡察组", "考察组",
-    "专班", "科", "处", "研究所", "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆",
-    "协会", "学会", "法学会", "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网",
-    "报社", "电视台", "居委会", "村委会", "中学", "小学", "学校", "幼儿园", "纪检监察组", "委",
+    "人民法院", "人民检察院", "法院", "检察院", "中院", "高院", "公安局", "分局", "局", "厅", "指挥部", "部",
+    "总署", "署", "办公室", "办公厅", "办事处", "办", "研究院", "设计院", "学院", "大学", "党校", "分校", "院",
+    "服务中心", "中心组", "中心", "领导小组", "工作小组", "专项小组", "小组", "工作组", "督导组", "指导组",
+    "督查组", "巡视组", "巡察组", "考察组", "审计组", "调研组", "检查组", "专班", "科", "处", "研究所",
+    "事务所", "派出所", "所", "大队", "支队", "中队", "站", "图书馆", "馆", "协会", "学会", "法学会",
+    "联合会", "商会", "文联", "科协", "妇联", "侨联", "残联", "工商联", "社科联", "总工会", "工会", "团委",
+    "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "居委会", "村委会", "中学",
+    "小学", "学校", "幼儿园", "医院", "兵团", "研究生院", "本科生院", "纪检监察组", "联席会议", "人大", "政协", "政治部", "委",
 )
 _NEXT_WORD = {  # characters that, right after a head word, show it was the start of another word
-    "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派书会",
-    "院": "长士落内", "处": "理置分罚长", "所": "有以在属长", "站": "位长", "科": "学技长研室", "中心": "组工任",
-    "会": "议长员同", "厅": "长", "大学": "习生", "学校": "长", "中学": "生习", "小学": "生习", "署": "名", "馆": "长", "党组": "织", "支部": "书", "小组": "长",
-    "工作组": "长", "专班": "长", "队": "伍长员", "政府": "性", "党委": "书", "馆藏": "",
+    "部": "署门分长委", "局": "面长势限部", "办": "法理公事结好实成", "组": "长织成建员", "委": "员托派会",
+    "院": "长士落内", "处": "理置分罚长级", "所": "有以在属长辖", "站": "位长", "科": "学技长研室级员",
+    "中心": "组工任城", "会": "议长员同", "厅": "长", "大学": "习生", "学校": "长", "中学": "生习", "小学": "生习",
+    "署": "名", "馆": "长", "党组": "织", "小组": "长", "工作组": "长", "专班": "长", "队": "伍长员",
+    "政府": "性", "馆藏": "", "人大": "代", "政协": "委", "医院": "长", "法院": "队", "检察院": "队",
 }
 _HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
 
@@ -50,25 +54,34 @@ def _head_words(text: str, start: int, end: int):
 
 # Head words that name a body on their own, so no level or place needs to open the name.
 _STRONG = {"委员会", "纪委监委", "政法委", "党工委", "管委会", "常委会", "党委", "党组", "党总支", "党支部",
-           "人民政府", "人民法院", "人民检察院", "公安局", "办公室", "办公厅", "研究院", "设计院", "学院", "大学",
-           "党校", "分校", "服务中心", "中心", "领导小组", "工作小组", "专项小组", "工作组", "督导组", "指导组",
-           "巡视组", "巡察组", "考察组", "专班", "研究所", "事务所", "派出所", "协会", "学会", "法学会",
-           "联合会", "商会", "银行", "集团", "有限公司", "公司", "合作社", "新闻网", "报社", "电视台", "指挥部",
-           "大队", "支队", "图书馆", "局", "中学", "小学", "居委会", "村委会", "纪委", "科", "纪检监察组"}
+           "人民政府", "人民法院", "人民检察院", "中院", "高院", "公安局", "办公室", "办公厅", "办事处", "研究院",
+           "设计院", "学院", "大学", "党校", "分校", "服务中心", "中心", "领导小组", "工作小组",
+           "专项小组", "工作组", "督导组", "指导组", "督查组", "巡视组", "巡察组", "考察组", "审计组", "调研组",
+           "检查组", "专班", "研究所", "事务所", "派出所", "协会", "学会", "法学会", "联合会", "商会", "文联",
+           "科协", "妇联", "侨联", "残联", "工商联", "社科联", "总工会", "团委", "银行", "集团", "有限公司", "公司",
+           "合作社", "新闻网", "报社", "电视台", "指挥部", "大队", "支队", "图书馆", "局", "中学", "小学", "法院", "检察院",
+           "居委会", "村委会", "纪委", "科", "纪检监察组", "医院", "兵团", "联席会议", "政治部", "研究生院",
+           "本科生院"}
+# bodies named by their field alone (组织部, 审计处, 巡察办): the field word opens the name
+_FIELD_BODIES = re.compile(
+    r"(?:组织|宣传|统战|政治|人事|审计|财务|教务|科研|保卫|学生|后勤|基建|国资|外事|党建|综合|巡察|巡视|督查|"
+    r"教育整顿|信访|机要|保密|研究生)(?:部|处|办|厅)$")
+_FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
 # characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
-_PREV_WORD = {"部": "干内全局外本各细俱", "局": "格布大全结当开出", "办": "承督交举创主协包开兴代公民", "科": "学专工内外牙眼儿本预分",
-              "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益"}
+_PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
+              "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
 # State Council ministries and national bodies named without a level word (a fixed list of the state)
 _MINISTRIES = ("外交", "国防", "教育", "科学技术", "科技", "工业和信息化", "公安", "国家安全", "民政", "司法", "财政",
                "人力资源和社会保障", "自然资源", "生态环境", "住房和城乡建设", "交通运输", "水利", "农业农村", "商务",
                "文化和旅游", "退役军人事务", "应急管理", "审计")
 # (plain words only, so the regex engine skips ahead on their first characters)
 _NATIONAL_NAMES = re.compile(
-    r"(?:中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
-    r"央视|新华社|人民日报|" + "|".join(m + "部" for m in _MINISTRIES) + ")"
-    r"(?![\u4e00-\u9fff]{0,2}(?:部署|部门))")
+    r"中共中央|党中央|国务院|中办|国办|中纪委|中央纪委|国家监委|全国人大|全国政协|最高人民法院|最高人民检察院|"
+    r"最高检|最高法|中央政法委|央视|新华社|人民日报|"
+    r"(?:" + "|".join(_MINISTRIES) + r")部(?![署门分])")
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
+_LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
 # Levels and places that open a name.
 _LEVEL = re.compile(
     r"(?:中共)?(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共)")
@@ -84,25 +97,64 @@ _LEAD_VERBS = tuple(sorted((
     "传达", "学习", "组成", "设置", "派驻", "与", "出台", "制发", "挖掘", "逐步", "力争", "关注", "涉及", "涉",
     "要求", "求", "提前", "函商", "同", "向", "对", "由", "经", "在", "至", "赴", "到", "请",
     "报", "跟", "给", "为", "被", "让", "及", "和", "以", "并", "均", "即", "把", "纳入", "列入", "巩固", "压实",
-    "将", "使", "获得", "荣获", "通报", "发布", "送", "交", "其中", "目前", "今年", "同时", "此外", "现",
+    "将", "使", "获得", "荣获", "通报", "发布", "送", "转交", "其中", "目前", "今年", "同时", "此外", "现",
     "加快", "实施", "打造", "用好", "强化", "加大", "写入", "统一", "印制", "学习", "召开", "高度", "重视",
     "打通", "部署", "申报", "提出", "审议", "研究", "专门", "公布", "顺利", "抓好", "设立", "成为", "作为",
+    "贯彻", "对照", "担任", "进驻", "列席", "执行", "领会", "形成", "今后", "指出", "着力", "同意", "深入",
+    "下沉", "主持", "出席", "带领", "陪同", "调研", "约谈", "召集", "严格", "反馈", "兼任", "我校", "本校", "该校",
+    "全校", "我院", "本院", "该院", "我局", "本局", "总体上", "总体", "发现", "另外", "近日", "日前", "会上",
+    "随后", "最后", "首先", "然后", "此次", "本次", "有序", "所属", "下属", "直属", "隶属", "所辖", "聘请", "引入", "宣布", "宣读",
+    "宣讲", "介绍", "强调", "表示",
 ), key=len, reverse=True))
+# words that are verbs only before some characters (受理, 人大代表大会; 巡察 before a body it inspects)
+_LEAD_PATTERNS = ("受(?!理)", "代表(?!大会)", "“回头看”(?!工作|整改|办|组|领导|专项)",
+                  "(?:巡察|巡视)(?!工作|整改|办|组|[一二三四五六七八九十]+组|机构|反馈|联络|专员|专项|领导|组织|"
+                  "问题|“|巡察|人才|监督|期间|情况|意见|成果|制度|报告|干部|指导|督导|联动|协作|片区|移交|发现)")
 # verbs that also name a body's field (指导科, 建设局, 研究院) do not end a clause inside a name
 _FIELD_WORDS = {"组织", "指导", "研究", "建设", "协调", "统筹", "推进", "完善", "优化", "联合", "督办", "开展",
                 "深化", "支持", "落实", "联系", "发展", "监督", "管理", "服务", "学习"}
-_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v not in _FIELD_WORDS)
-                           + "|召开|统一|高度|重视|部署|通过|提请")
+_VERBS_INSIDE = re.compile("|".join(v for v in _LEAD_VERBS if len(v) >= 2 and v not in _FIELD_WORDS
+                                    and v not in ("我校", "本校", "该校", "全校", "我院", "本院", "该院", "我局", "本局"))
+                           + "|召开|统一|高度|重视|部署|通过|提请|" + "|".join(_LEAD_PATTERNS))
 # Words that end in a head word but are not bodies.
 _NOT_ORG = re.compile(
     r"^(?:全部|内部|局部|干部|各部|本部|外部|大局|格局|布局|结局|当局|全局|本委|我委|全委|该委|各委|委|部|局|办|院|"
     r"科|处|所|站|馆|中心|组|小组|支部|党支部|党组|党委|政府|专班|学院|大学|总支|工委|学会|协会|公司|集团|银行|"
-    r"[^\u4e00-\u9fff].*|.*(?:会议|工作会|推进会|部署会|座谈会|培训班)|[省市区县][（(][市区县][）)].*|"
+    r"[^\u4e00-\u9fff].*|.*(?:(?<!联席)会议|工作会|推进会|部署会|座谈会|培训班|会议室|报告厅)|党[(（]工[)）]委.*|[省市区县][（(][市区县][）)].*|"
     r"理论学习中心|学习中心|中心|服务中心|指挥中心|数据中心|研究中心|示范区|新区|省市|市区|区县|县区|省市区|市县|"
-    r".*干部|(?:工作|专项|领导|有关|相关|临时|各级|基层|上级|本级)?(?:领导小组|工作小组|专项小组|小组|工作组|专班|"
+    r"监委|人大|政协|法院|检察院|联席会议|(?:理论)?(?:学习)?中心组|[子分]公司|督查组|审计组|调研组|检查组|两委|党工委|"
+    r"(?:纪委|党委)常委会|"
+    r".*干部|医院|(?:领导小组)?办公室|(?:会计|律师)?事务所|"
+    r"(?:工作|专项|领导|有关|相关|临时|各级|基层|上级|本级|整改){0,2}(?:领导小组|工作小组|专项小组|小组|工作组|专班|"
     r"巡察组|巡视组|督导组|指导组|考察组|办公室|政法委|合作社|党群服务中心|服务中心|银行|公司|中学|小学|学校|局|支部|"
     r"党委|党组|委员会|常委会|纪委|科|纪检监察组|中小学|国际学校|纪委监委))$")
+# a class of bodies, not one: 各县区法院, 所辖6个党总支, 部分党支部, 村党总支, 乡镇党委
+_GENERIC_BEFORE = re.compile(r"(?:各|部分|有的|一些|其他|其它|[两三四各上下同]级|本轮|被巡察|被巡视|"
+                             r"被审计)$")
+_COUNT_BEFORE = re.compile(r"(?:\d+|[一二两三四五六七八九十百几多]+)(?:个|家|所)$")
+_GENERIC_NAME = re.compile(r"(?:各|所辖|所属|下属|部分|有的|一些|个别|所有|其他|其它|相关|有关|本轮|上级|下级|乡镇|村级|跨部门|"
+                           r"[省市县区]直|全(?!国)|[两三四]级|地方|基层(?=[\u4e00-\u9fff]*(?:法院|检察院))|"
+                           r"村|社区|被巡察|被巡视|被审计)(?=[\u4e00-\u9fff（(])")
+# a 届次 before a place or a level is not part of the name: 十五届某镇党委 names 某镇党委
+_TERM = re.compile(r"第?[一二三四五六七八九十]+届")
+_ROUND_AFTER = re.compile(r"第[一二三四五六七八九十]+[轮批]|首[轮批]")
+_LEVEL_CHARS = "省市区县镇乡校州"
+_OPENING_LEVELS = "省市校"  # a bare level that opens a name inside a window (towns and villages end names)
+_OPENING_LEVEL_RE = re.compile(f"[{_OPENING_LEVELS}]")
+# a bare level inside a window opens the name unless it ends a word (城市, 社区, 学校 …)
+_LEVEL_WORDS = set("城市 都市 超市 上市 股市 楼市 全市 本市 该市 各市 我市 省市 地市 县市 闹市 城镇 乡镇 集镇 村镇 "
+                   "重镇 全镇 各镇 本镇 我镇 该镇 社区 园区 辖区 城区 景区 小区 片区 新区 矿区 山区 老区 全区 本区 各区 "
+                   "我区 市区 禁区 误区 专区 湾区 街区 郊区 县区 地区 军区 校区 营区 厂区 库区 林区 牧区 港区 全县 各县 "
+                   "本县 我县 该县 郡县 区县 市县 全省 本省 我省 各省 外省 该省 反省 节省 学校 院校 高校 党校 全校 本校 "
+                   "我校 各校 分校 该校 军校 驾校 母校 名校 乡村 城乡 家乡 下乡 回乡 老乡 本乡 全乡 各乡 自治州 神州 "
+                   "各州 本州 全州".split())
+# stop characters inside common words of names: 专项整治工作专班, 股份有限公司, 青年志愿者协会
+_PASS_WORDS = {"专项", "股份", "青年", "老年", "少年", "从业", "事项", "日报", "交叉", "交通", "审批", "批发", "客户",
+               "就业", "能源", "对外", "为民", "个体", "户籍"}
 _MAX_NAME = 22
+# a government organ's party group in a post names the organ: 某局党组书记, 某院党组成员
+_PARTY_GROUP_POSTS = ("书记", "副书记", "成员")
+_HOST = re.compile(r"(?:局|厅|检察院|法院|中院|审计署)$")
 _BRACKET = re.compile("[()（）]")
 
 
@@ -120,11 +172,20 @@ def _window_start(text: str, end: int, head_start: int) -> int:
             quotes -= 1
         elif ch in "（(）)·•":
             pass
-        elif ch == "和" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1):
-            pass  # 信息化和网格管理指导科: 和 joins two fields of one body, not two bodies
+        elif ch in "和与" and i - 1 > 0 and not _ENDS_WITH_HEAD.search(text, max(0, i - 8), i - 1) \
+                and text[i:i + 1] not in _LEVEL_CHARS and not _LEVEL.match(text, i) \
+                and place_at(text, i) is None and not _FIELD_BODY_AT.match(text, i):
+            pass  # 信息化和网格管理指导科: 和/与 join two fields of one body (not 方针和省委, 情况和市政府)
         elif ch == "未" and text[i:i + 1] == "来":
             pass  # 未来 is a word, not a negation
+        elif ch in _BODY_STOP and (text[i - 2:i] in _PASS_WORDS or text[i - 1:i + 1] in _PASS_WORDS):
+            pass  # 专项, 股份, 青年: a stop character inside a word
         elif not ("\u4e00" <= ch <= "\u9fff") or ch in _BODY_STOP:
+            # a place that opens with a stop character (向阳区, 同仁市, 和平区) is still a place
+            # (a two-character place, 和县 after the conjunction 和, reads as 和 + 县)
+            for k in (2, 1):
+                if i - k >= 0 and len(place_at(text, i - k) or "") >= max(3, k + 1):
+                    return i - k
             break
         i -= 1
     while i < head_start and text[i] in "（(）)·•":
@@ -132,13 +193,15 @@ def _window_start(text: str, end: int, head_start: int) -> int:
     return i
 
 
-_LEAD_RE = re.compile("|".join(_LEAD_VERBS))
+_LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
+_VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
 _ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_COORDINATED_ORDINALS = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?(?:第[一二三四五六七八九十]+、)+$")
 
 
 def _trim_lead(text: str, i: int, head_start: int) -> int:
     """Skip verbs and function words that run into a name from the left."""
-    while i < head_start:
+    while i < head_start and text[i:i + 2] not in _PASS_WORDS and place_at(text, i) is None:
         m = _LEAD_RE.match(text, i, head_start)
         if not m:
             break
@@ -146,47 +209,88 @@ def _trim_lead(text: str, i: int, head_start: int) -> int:
     return i
 
 
+def _free_level(text: str, w: int, head_start: int) -> int | None:
+    """A bare level word (市, 省, 校) inside the window that opens a name because a verb runs into it
+    (落实市人大常委会, 列席市政协党组): not one that ends a word (城市, 学校) or is a level of its
+    own (市委, 市级)."""
+    for m in _OPENING_LEVEL_RE.finditer(text, w + 1, head_start + 1):
+        i = m.start()
+        if text[i - 1:i + 1] not in _LEVEL_WORDS and text[i + 1:i + 2] not in ("级", "属", "内", "外", "场", "委") \
+                and _VERB_BEFORE.search(text, w, i):
+            return i
+    return None
+
+
+def _verbs(text: str, a: int, head_start: int, head_end: int) -> list[re.Match]:
+    """The verbs between ``a`` and the head word (looking past the head, so that 巡察 before 办 is
+    seen as part of 巡察办, not as the verb 巡察)."""
+    return [v for v in _VERBS_INSIDE.finditer(text, a, head_end) if v.start() < head_start]
+
+
+def _name_start(text: str, head: str, w: int, head_start: int) -> int | None:
+    """Where the name that ends in ``head`` (at ``head_start``) begins, the window opening at ``w``."""
+    head_end = head_start + len(head)
+    if place_at(text, w + 2 if text.startswith("中共", w) else w) and not _verbs(text, w, head_start, head_end):
+        return w  # 龙岗区委政法委, 中共苏州市吴中区委政法委员会
+    if _LEVEL_AT_START.match(text, w) and not _verbs(text, w, head_start, head_end):
+        return w  # 区财政局, 市司法局
+    # the leftmost level word inside the window (with no verb after it) opens the name:
+    # 党委书记兼任市委巡察办, 问题镇党委 (a bare level that ends no word)
+    bare = _free_level(text, w, head_start)
+    for lm in _LEVEL.finditer(text, w, head_start + 1):
+        if bare is not None and bare < lm.start():
+            break
+        if not _verbs(text, lm.start(), head_start, head_end):
+            return lm.start()
+    if bare is not None and not _verbs(text, bare, head_start, head_end):
+        return bare
+    if head in _STRONG or _FIELD_BODIES.search(text, w, head_end):
+        # a verb inside the window ends the clause before the name (区委召开常委会)
+        verbs = _verbs(text, w, head_start, head_end)
+        return verbs[-1].end() if verbs else w
+    if w > 0 and text[w - 1] == "“" and text[head_end:head_end + 1] == "”":
+        return w  # a name in quotes: “五人小组”
+    return None
+
+
 def find_organisations(text: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Organisation names in ``text[start:end]``, maximal and non-overlapping, in order."""
     end = len(text) if end is None else end
-    found: list[tuple[int, int, bool]] = []
+    found: list[tuple[int, int]] = []
     for m in _head_words(text, start, end):
         head = m.group()
         nxt = text[m.end():m.end() + 1]
         bad_next = _NEXT_WORD.get(head) or _NEXT_WORD.get(head[-1:], "")
-        if nxt and nxt in bad_next:
+        if nxt and nxt in bad_next and not text.startswith("分别", m.end()):  # 部分 but 统战部分别
             continue
         prv = text[m.start() - 1:m.start()] if m.start() > 0 else ""
         if prv and prv in _PREV_WORD.get(head, ""):
             continue
+        if head == "委" and prv == "常":
+            continue  # 区纪委常委 is a post of 区纪委, not a body
         w = max(_window_start(text, m.end(), m.start()), start)
         if w > start:  # a stop character that opens a verb (要|求, 涉|及) does not end the verb
             vm = _LEAD_RE.match(text, w - 1, m.start())
             if vm and vm.end() > w:
                 w = vm.end()
-        w = _trim_lead(text, w, m.start())
-        strong = head in _STRONG
-        name_start = None
-        if place_prefix(text[w:m.end()]) and not _VERBS_INSIDE.search(text, w, m.start()):
-            name_start = w  # 龙岗区委政法委, 中共苏州市吴中区委政法委员会
-        elif _LEVEL_AT_START.match(text, w) and not _VERBS_INSIDE.search(text, w, m.start()):
-            name_start = w  # 区财政局, 市司法局
-        else:
-            # the leftmost level word inside the window (with no verb after it) opens the name
-            for lm in _LEVEL.finditer(text, w, m.start() + 1):
-                if not _VERBS_INSIDE.search(text, lm.start(), m.start()):
-                    name_start = lm.start()
-                    break
+        if not _FIELD_BODIES.fullmatch(text, w, m.end()):  # 组织部 is a body, not 组织 + 部
+            w = _trim_lead(text, w, m.start())
+        for term in _TERM.finditer(text, w, m.start()):
+            if _LEVEL_AT_START.match(text, term.end()) or _LEVEL.match(text, term.end()) \
+                    or place_at(text, term.end()) or _ROUND_AFTER.match(text, m.end()):
+                w = term.end()  # 十五届某镇党委第一轮 → 某镇党委
+
+        name_start = _name_start(text, head, w, m.start())
         if name_start is None:
-            if not strong:
-                continue
-            # a verb inside the window ends the clause before the name (区委召开常委会)
-            name_start = w
-            for vm in _VERBS_INSIDE.finditer(text, w, m.start()):
-                name_start = vm.end()
+            continue
         # a stationed body is named after its host: 驻县委办纪检监察组
         if name_start > start and text[name_start - 1] == "驻" and head.endswith(("组", "办事处")):
             name_start -= 1
+        # 市委第一、第二巡察组 is named as written
+        if text.startswith("第", name_start):
+            cm = _COORDINATED_ORDINALS.search(text, max(start, name_start - 16), name_start)
+            if cm:
+                name_start = cm.start()
         # an unmatched bracket: the name starts after it (党委(党组 → 党组, 十)党委 → 党委)
         seg = text[name_start:m.end()]
         if _BRACKET.search(seg):  # (most names have none)
@@ -206,21 +310,31 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             if cut is not None:
                 name_start += cut
         name = text[name_start:m.end()]
-        if len(name) < 2 or _NOT_ORG.match(name):
+        if len(name) < 2 or _NOT_ORG.match(name) or _GENERIC_NAME.match(name) \
+                or _GENERIC_BEFORE.search(text, max(0, name_start - 4), name_start):
             continue
-        found.append((name_start, m.end(), strong))
+        if name[0] in "家个所名户" and text[name_start - 1:name_start].isdigit() or \
+                text[name_start - 1:name_start] in "一二两三四五六七八九十几多" and name[0] in "家个所户":
+            continue  # 6家党委: a count, not a name
+        # after a count, only a body its level names is one (15个省委巡视组), not a class (3个部门党组)
+        if _COUNT_BEFORE.search(text, max(0, name_start - 4), name_start) and not (
+                _LEVEL.match(name) or place_prefix(name) or _LEVEL_AT_START.match(name)):
+            continue
+        e = m.end()
+        if text.startswith("机关", e):
+            e += 2  # 区委政法委机关, 市政协机关: the body's own offices, one entity with it (kg.resolve)
+        elif head == "党组" and text.startswith(_PARTY_GROUP_POSTS, e) and _HOST.search(name[:-2]) \
+                and not _NOT_ORG.match(name[:-2]):
+            e -= 2  # 市审计局党组书记 is a post of 市审计局
+        found.append((name_start, e))
     # keep maximal spans: 区委 inside 区委政法委 goes
     found.sort(key=lambda t: (t[0], -t[1]))
     out: list[Mention] = []
     last_end = -1
-    for s, e, _ in found:
-        if s < last_end:
-            if out and e > out[-1].span.end and s == out[-1].span.start:
-                pass
-            continue
-        # extend: a following candidate that starts where this ends or inside it and ends later
-        out.append(Mention("organisation", _span(text, s, e)))
-        last_end = e
+    for s, e in found:
+        if s >= last_end:
+            out.append(Mention("organisation", _span(text, s, e)))
+            last_end = e
     taken = _Intervals((o.span.start, o.span.end) for o in out)
     for nm in _NATIONAL_NAMES.finditer(text, start, end):
         if not taken.covers(nm.start(), nm.start() + 1):
@@ -229,14 +343,32 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
     split: list[Mention] = []
     for o in out:
         pm = _PAIR.match(o.text)
+        lm = _LEVELS_ONE_HEAD.match(o.text)
         if pm:
             s0 = o.span.start
             split.append(Mention("organisation", _span(text, s0, s0 + pm.end("a"))))
             split.append(Mention("organisation", _span(text, s0 + pm.start("b"), s0 + pm.end("b"))))
+        elif lm:  # 省市委 names 省委 and 市委
+            for level in lm.group("levels"):
+                split.append(Mention("organisation", o.span, {"name": level + lm.group("head")}))
         else:
             split.append(o)
-    out = split
-    return out
+    return split
+
+
+@functools.lru_cache(maxsize=2)
+def _all_organisations(text: str) -> tuple[Mention, ...]:
+    return tuple(find_organisations(text))
+
+
+def organisations_of(text: str) -> list[Mention]:
+    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
+    and the organisations extractors both read it); each call gets its own Mention objects.
+
+    >>> [m.text for m in organisations_of("县委巡察办牵头。")]
+    ['县委巡察办']
+    """
+    return [Mention(m.kind, m.span, dict(m.attrs)) for m in _all_organisations(text)]
 
 
 class _Intervals:
@@ -270,6 +402,61 @@ _COORD = re.compile(r"(?P<levels>(?:(?:中央|[省市区县])、){1,3}(?:中央|
 _COORD_OPENING = re.compile("中央、|省、|市、|区、|县、")
 
 
+# News outlets named as the source of a page: 来源：X网-X日报, X网某地6月1日讯, (X日报记者 …),
+# 新甘肃·甘肃日报记者, and a bracketed outlet that ends a paragraph, (某县政府网)
+_OUTLET = r"[\u4e00-\u9fff]{1,10}?(?:新闻网|日报社|日报|晚报|报社|在线|网|新闻|电视台|融媒体中心|报)"
+_OUTLET_NAME = re.compile(_OUTLET)
+_SOURCE_FIELD = re.compile(rf"(?:来源|稿源)\s*[:：]\s*(?P<v>{_OUTLET}(?:[-－—/／]{_OUTLET})*)(?=$|[\s|｜】\]])", re.M)
+_BEFORE_DATELINE = re.compile(rf"{_OUTLET}(?:[\u4e00-\u9fff]{{2,4}})?(?:\d{{1,2}}月\d{{1,2}}日)?")  # …讯
+_BEFORE_REPORTER = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:[·/／][\u4e00-\u9fff]{2,10})*?(?:全媒体)?")  # …记者
+_ENDING = re.compile(rf"[(（](?P<v>{_OUTLET})[)）](?=\s*$)", re.M)
+_ANCHORS = re.compile(r"讯|日电|记者")
+_SEGMENT_START = re.compile(r"[\s(（【\[□>]")
+_NOT_OUTLET = re.compile(r"^(?:本|该|我)(?:网|报|站)$|.*(?:官网|门户网)$")
+
+
+def find_outlets(text: str) -> list[Mention]:
+    """News outlets and sites a page names as its source.
+
+    >>> [m.text for m in find_outlets("来源：某某网-某某日报\\n（某某晚报记者 王五）")]
+    ['某某网', '某某日报', '某某晚报']
+    """
+    found: list[tuple[int, str, bool]] = []  # (start, name as written, joined to an outlet in a byline)
+    for m in _SOURCE_FIELD.finditer(text):
+        found.append((m.start("v"), m.group("v"), False))
+    for m in _ENDING.finditer(text):
+        found.append((m.start("v"), m.group("v"), False))
+    for a in _ANCHORS.finditer(text):  # the words of a dateline or a byline run back to a delimiter
+        lo = max(0, a.start() - 30)
+        cut = None
+        for d in _SEGMENT_START.finditer(text, lo, a.start()):
+            cut = d.end()
+        seg_start = cut if cut is not None else (0 if lo == 0 else None)
+        if seg_start is None or seg_start >= a.start():
+            continue
+        if a.group() == "记者":
+            if _BEFORE_REPORTER.fullmatch(text, seg_start, a.start()):
+                v = text[seg_start:a.start()]
+                v = v[:-3] if v.endswith("全媒体") else v
+                found.append((seg_start, v, True))
+        else:
+            m = _BEFORE_DATELINE.fullmatch(text, seg_start, a.start() + (1 if a.group() == "日电" else 0))
+            if m:
+                found.append((seg_start, _OUTLET_NAME.match(text, seg_start).group(), False))
+    out: list[Mention] = []
+    seen = set()
+    for s, value, byline in sorted(found):
+        for part in re.split(r"[-－—/／·]", value):
+            e = s + len(part)
+            # in a byline each name joined to an outlet counts (新甘肃·某日报); others must end like one
+            if part and (s, e) not in seen and not _NOT_OUTLET.match(part) and (
+                    byline and len(value) > len(part) or _OUTLET_NAME.fullmatch(part)):
+                seen.add((s, e))
+                out.append(Mention("organisation", _span(text, s, e), {"outlet": True}))
+            s = e + 1
+    return out
+
+
 @extractor("organisations", requires=["meta"], assigns=["organisations"])
 def extract_organisations(doc: Doc) -> None:
     """Every organisation mention, with 以下简称 abbreviations recorded as aliases of the full name."""
@@ -278,7 +465,11 @@ def extract_organisations(doc: Doc) -> None:
 
     inside = _Intervals((s, e) for s, e, depth in find_titles(text) if depth == 0)
     # names inside a document title (《中共中央政治局…细则》) are part of the title, not mentions
-    mentions = [m for m in find_organisations(text) if not inside.covers(m.span.start, m.span.end)]
+    mentions = [m for m in organisations_of(text) if not inside.covers(m.span.start, m.span.end)]
+    outlets = find_outlets(text)
+    if outlets:  # an outlet's name holds a body's name (某县政府网): the outlet is the mention
+        cover = _Intervals((o.span.start, o.span.end) for o in outlets)
+        mentions = [m for m in mentions if not cover.covers(m.span.start, m.span.end)] + outlets
     for m in _ABBREV.finditer(text):  # 中共东莞市委政法委员会（以下简称“市委政法委”）
         before = [x for x in mentions if x.span.end <= m.start() and m.start() - x.span.end <= 1]
         if before:

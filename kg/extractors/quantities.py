@@ -25,8 +25,6 @@ _WHAT_STOP = re.compile(r"^(?:以上|以下|左右|之多|的|和|及|与|已|�
 def extract_quantities(doc: Doc) -> None:
     out = []
     for m in _Q.finditer(doc.text):
-        if m.group("unit") in ("年", "月", "日"):
-            continue
         n = float(m.group("n"))
         unit = m.group("unit")
         scale, unit_out = _SCALE.get(unit, (1.0, unit))

@@ -1,6 +1,6 @@
 """Write the bad-input corpus (issue 6) into a folder, with a manifest of what each case expects.
 
-    python tests/bad_inputs/make_cases.py OUT_DIR [--big-mb 20]
+    python tests/bad_inputs/make_cases.py OUT_DIR [--big-mb 20] [--hostile]
 
 The cases are generated, not committed, so that the large ones (a 20 MB report, a report with
 500 problems) cost nothing in the repository. Report text is taken from the sample reports in
@@ -25,6 +25,7 @@ import re
 import struct
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,13 +46,16 @@ def report_text() -> str:
     return corpus_texts()[0]
 
 
-def write_text_pdf(path: Path, lines: list[str], *, title: str | None = None, text: bool = True) -> None:
+def write_text_pdf(path: Path, lines: list[str], *, title: str | None = None, text: bool = True,
+                   overrides: dict[int, str] | None = None) -> None:
     """Write a one-page PDF whose text layer holds ``lines`` (any BMP characters, Chinese too).
 
     The font is a non-embedded Type0 font (Identity-H) with a ToUnicode map, so text extractors
     read the characters back exactly. With ``text=False`` the page only draws a rectangle: a
-    PDF without a text layer, as a scan would be.
+    PDF without a text layer, as a scan would be. ``overrides`` maps codes to other UTF-16 hex
+    in the ToUnicode map (their 256-code row is then left out of the identity ranges).
     """
+    overrides = overrides or {}
     if text:
         ops = ["BT", "/F1 12 Tf", "14 TL", "40 800 Td"]
         for i, line in enumerate(lines):
@@ -62,7 +66,9 @@ def write_text_pdf(path: Path, lines: list[str], *, title: str | None = None, te
     else:
         ops = ["0.5 g", "40 400 300 300 re f"]
     content = "\n".join(ops).encode("ascii")
-    ranges = [f"<{h:02X}00> <{h:02X}FF> <{h:02X}00>" for h in range(256) if not 0xD8 <= h <= 0xDF]
+    rows = {code >> 8 for code in overrides}
+    ranges = [f"<{h:02X}00> <{h:02X}FF> <{h:02X}00>" for h in range(256)
+              if not 0xD8 <= h <= 0xDF and h not in rows]
     cmap_parts = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
                   "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
                   "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
@@ -70,6 +76,9 @@ def write_text_pdf(path: Path, lines: list[str], *, title: str | None = None, te
     for i in range(0, len(ranges), 100):
         chunk = ranges[i:i + 100]
         cmap_parts += [f"{len(chunk)} beginbfrange", *chunk, "endbfrange"]
+    if overrides:
+        cmap_parts += [f"{len(overrides)} beginbfchar",
+                       *(f"<{code:04X}> <{dest}>" for code, dest in sorted(overrides.items())), "endbfchar"]
     cmap_parts += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     cmap = "\n".join(cmap_parts).encode("ascii")
 
@@ -174,11 +183,184 @@ def gov_page(body_lines: list[str], *, title: str, charset: str = "utf-8") -> st
 
 
 # --------------------------------------------------------------------------------------------
+# Hostile files (issue 13): bombs, huge and endless files, links out, mislabelled bytes
+# --------------------------------------------------------------------------------------------
+
+def _deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def _spaces_bomb(size: int) -> tuple[bytes, int]:
+    """A raw deflate stream that inflates to ``size`` spaces (size a multiple of 1 MiB), and the
+    CRC-32 of what it inflates to: built from one compressed block repeated, so a 1 GB bomb costs
+    1 MB and a second to make."""
+    block = b" " * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    one = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)  # a full flush: each copy stands alone
+    crc = 0
+    for _ in range(size >> 20):
+        crc = zlib.crc32(block, crc)
+    return one * (size >> 20) + zlib.compressobj(9, zlib.DEFLATED, -15).flush(), crc
+
+
+def write_raw_zip(path: Path, members: list[tuple[str, bytes, int, int]], *,
+                  declared: dict[str, int] | None = None) -> None:
+    """Write a zip from already deflated members ``(name, deflated, crc32, size)``. ``declared``
+    overrides the uncompressed size the zip's headers state for some members (a zip that lies)."""
+    declared = declared or {}
+    with open(path, "wb") as f:
+        directory = []
+        for name, deflated, crc, size in members:
+            raw = name.encode("utf-8")
+            stated = declared.get(name, size)
+            directory.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0x800, 8, 0, 0x21, crc,
+                                         len(deflated), stated, len(raw), 0, 0, 0, 0, 0, f.tell()) + raw)
+            f.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0x800, 8, 0, 0x21, crc, len(deflated),
+                                stated, len(raw), 0) + raw)
+            f.write(deflated)
+        start = f.tell()
+        for entry in directory:
+            f.write(entry)
+        f.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory),
+                            f.tell() - start, start, 0))
+
+
+def docx_members(paragraphs: list[str]) -> list[tuple[str, bytes, int, int]]:
+    """The members of a genuine Word file (written by python-docx), deflated, for write_raw_zip."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "r.docx"
+        write_docx(p, paragraphs)
+        with zipfile.ZipFile(p) as z:
+            return [(i.filename, _deflate(body), zlib.crc32(body), len(body))
+                    for i in z.infolist() for body in [z.read(i)]]
+
+
+def big_document_xml(paragraphs: list[str], size: int) -> bytes:
+    """A valid word/document.xml of at least ``size`` bytes: the paragraphs, repeated."""
+    head = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w='
+            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>').encode()
+    paras = "".join(f'<w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:rFonts w:hint="eastAsia"/>'
+                    f'</w:rPr><w:t>{p}</w:t></w:r></w:p>' for p in paragraphs).encode()
+    return head + paras * (size // len(paras) + 1) + b"</w:body></w:document>"
+
+
+def write_tounicode_pdf(path: Path, lines: list[str], bad: dict[str, str]) -> None:
+    """A text PDF whose font's ToUnicode map sends some codes to what no text can hold: ``bad``
+    maps a private-use character used in ``lines`` to the UTF-16 hex its code yields (D800: a lone
+    surrogate; 0000: NUL; 2028: a line separator)."""
+    write_text_pdf(path, lines, overrides={ord(k): v for k, v in bad.items()})
+
+
+def hostile_cases(out: Path, add, report: str, lines: list[str], *, big: bool = True) -> None:
+    """The hostile files of issue 13, added to the manifest through ``add``. ``walk`` in a case is
+    what walk_inputs must say of it instead of taking it as a source (a link out, a FIFO …);
+    ``expected: "skipped"`` cases are only the walk's business."""
+    first = lines[1]
+    # -- Word files: bombs, a huge document, a zip that lies, a zip of many members
+    base = docx_members(lines[:8])
+    bomb, crc = _spaces_bomb(1000 << 20)
+    gb = len(bomb)
+    write_raw_zip(out / "docx_bomb_1gb.docx", [m if m[0] != "word/document.xml"
+                                              else (m[0], bomb, crc, 1000 << 20) for m in base])
+    add("docx_bomb_1gb.docx", None, "error", message="is a zip bomb: its part word/document.xml",
+        note=f"a {gb} byte .docx whose document.xml inflates to 1 GB")
+    write_raw_zip(out / "docx_image_bomb.docx", base + [("word/media/image1.png", bomb, crc, 1000 << 20)])
+    add("docx_image_bomb.docx", None, "error", message="is a zip bomb: its part word/media/image1.png",
+        note="a 1 GB bomb in a part no report needs")
+    xml = big_document_xml(lines[1:30], 45_000_000)
+    write_raw_zip(out / "docx_document_45mb.docx", [m if m[0] != "word/document.xml"
+                                                   else (m[0], _deflate(xml), zlib.crc32(xml), len(xml))
+                                                   for m in base])
+    add("docx_document_45mb.docx", None, "error", message="has a word/document.xml of 45.0 MB")
+    xml = big_document_xml(lines[1:30], 60_000_000)
+    write_raw_zip(out / "docx_lying_sizes.docx", [m if m[0] != "word/document.xml"
+                                                 else (m[0], _deflate(xml), zlib.crc32(xml), len(xml))
+                                                 for m in base], declared={"word/document.xml": 1000})
+    add("docx_lying_sizes.docx", None, "error", message="cannot be opened as a Word .docx file",
+        note="the zip says document.xml is 1000 bytes; it inflates to 60 MB")
+    empty = (_deflate(b""), 0, 0)
+    write_raw_zip(out / "docx_many_members.docx", base + [(f"word/media/x{i}.bin", *empty) for i in range(6000)])
+    add("docx_many_members.docx", None, "error", message="more than the 5000 a Word file may hold")
+    # -- size and kind, known from a stat
+    sparse = out / "sparse_20gb.txt"
+    with open(sparse, "wb") as f:
+        f.write(report.encode("utf-8"))
+        f.truncate(20 * 10**9)
+    add(sparse.name, None, "error", message="is 20000.0 MB, larger than the 50.0 MB limit",
+        walk="larger than the 50.0 MB limit")
+    if big:
+        one_line = "".join(report.split()).encode("utf-8")
+        with open(out / "line_50mb.txt", "wb") as f:  # exactly the default limit: read, then built
+            n = 50_000_000 // len(one_line)
+            f.write(one_line * n + b" " * (50_000_000 - n * len(one_line)))
+        add("line_50mb.txt", None, "ok", contains="整改工作组织情况",
+            note="50 MB on one line: ingest reads it; the build's per-file budget must bound the rest")
+        chunk = (report + "\n").encode("utf-8")
+        with open(out / "text_200mb.txt", "wb") as f:
+            for _ in range(200_000_000 // len(chunk) + 1):
+                f.write(chunk)
+        add("text_200mb.txt", None, "error", message="larger than the 50.0 MB limit",
+            walk="larger than the 50.0 MB limit")
+    fifo = out / "fifo.txt"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    add(fifo.name, None, "error", message="is not a regular file (a named pipe (FIFO))",
+        walk="is not a regular file (a named pipe (FIFO))")
+    # -- links leading out of the folder: to /dev/zero, to a good report, to a folder of them
+    for name, target, message in [
+            ("link_to_dev_zero.txt", Path("/dev/zero"), "is not a regular file (a character device)"),
+            ("link_out_file.txt", CORPUS / "000_23a78b058b181c61.txt", None),
+            ("link_out_folder", CORPUS, None)]:
+        link = out / name
+        if not link.is_symlink():
+            link.symlink_to(target)
+        add(name, None, "error" if message else "skipped", **({"message": message} if message else {}),
+            walk="is a symbolic link leading out of the input folder")
+    # -- characters and charsets
+    write_tounicode_pdf(out / "pdf_bad_tounicode.pdf",
+                        [lines[0][:20], first, "整改\ue000完成\ue001情况\ue002进展"],
+                        {"\ue000": "D800", "\ue001": "0000", "\ue002": "2028"})
+    add("pdf_bad_tounicode.pdf", None, "ok", contains=first, format="pdf", warning="lone surrogate")
+    big5_lines = [line for line in lines if _gbk_reads_as_big5(line)][:8]
+    add("html_big5_label_gbk_bytes.html",
+        ('<html><head><meta charset="big5"><title>通报</title></head><body><div id="content">'
+         + "".join(f"<p>{line}</p>" for line in big5_lines) + "</div></body></html>").encode("gbk"),
+        "ok", contains=big5_lines[0], format="html", encoding="gb18030", warning="declares charset big5")
+    add("html_many_tags.html", "<html><body><div id=content><p>" + first + "</p>"
+        + "<p>整改</p>" * 310_000 + "</div></body></html>", "ok", contains=first, format="html",
+        warning="tags, more than the 300000")
+    if big:
+        with open(out / "html_25mb.html", "wb") as f:
+            f.write(("<html><body><div id=content>" + "".join(f"<p>{x}</p>" for x in lines)).encode())
+            f.write(b" " * 25_000_000 + b"</div></body></html>")
+        add("html_25mb.html", None, "error", message="more than the 20.0 MB a report's page needs")
+    # -- names that would act on a terminal
+    add("\x1b[2J\x1b[31m红色通报.txt", report, "ok", contains=first)
+    add("\x1b]0;title\x07空.txt", b"", "error", message="is empty")
+
+
+def _gbk_reads_as_big5(line: str) -> bool:
+    try:
+        line.encode("gbk").decode("big5")
+    except UnicodeError:
+        return False
+    return len(line) > 10
+
+
+# --------------------------------------------------------------------------------------------
 # The cases
 # --------------------------------------------------------------------------------------------
 
-def make_cases(out: Path, *, big_mb: int = 20) -> list[dict]:
-    """Write every case into ``out`` and return the manifest (also written to manifest.json)."""
+def make_cases(out: Path, *, big_mb: int = 20, hostile: bool = False, hostile_big: bool = True) -> list[dict]:
+    """Write every case into ``out`` and return the manifest (also written to manifest.json).
+
+    ``hostile`` adds the hostile files of issue 13 (zip bombs, a 45 MB document.xml, a sparse
+    20 GB file, a FIFO, links leading out and to /dev/zero, a PDF whose font map yields lone
+    surrogates, a mislabelled page, names with terminal escapes); ``hostile_big=False`` leaves out
+    the ones that take disk (the 50 MB one-line report, the 200 MB text, the 25 MB page)."""
     out.mkdir(parents=True, exist_ok=True)
     texts = corpus_texts()
     report = texts[0]
@@ -254,7 +436,7 @@ def make_cases(out: Path, *, big_mb: int = 20) -> list[dict]:
     add("mostly_control.txt", "".join(chr(c) for c in list(range(1, 9)) * 200) + "整改", "error",
         message="control characters")
     add("stray_nul_bytes.txt", report.encode("utf-8").replace("。".encode(), "。".encode() + b"\x00", 3),
-        "ok", contains=first, warning="control characters")
+        "ok", contains=first, warning="removed 3 NUL characters")
 
     # -- HTML ------------------------------------------------------------------------------
     body_lines = lines[1:12]
@@ -336,12 +518,14 @@ def make_cases(out: Path, *, big_mb: int = 20) -> list[dict]:
     if loop.is_symlink() or loop.exists():
         loop.unlink()
     loop.symlink_to(loop.name)
-    cases.append({"file": loop.name, "expected": "error", "message": "symbolic link loop"})
+    cases.append({"file": loop.name, "expected": "error", "message": "symbolic link loop",
+                  "walk": "is a symbolic link loop"})
     dangling = out / "dangling_link.txt"
     if dangling.is_symlink() or dangling.exists():
         dangling.unlink()
     dangling.symlink_to("does-not-exist.txt")
-    cases.append({"file": dangling.name, "expected": "error", "message": "does not exist"})
+    cases.append({"file": dangling.name, "expected": "error", "message": "does not exist",
+                  "walk": "is a symbolic link to a file that does not exist"})
     loop_dir = out / "子目录" / "loop"
     if not loop_dir.is_symlink():
         loop_dir.symlink_to("..")
@@ -349,6 +533,9 @@ def make_cases(out: Path, *, big_mb: int = 20) -> list[dict]:
     cases.append({"file": "a_folder.txt", "expected": "error", "message": "is a folder"})
     locked = add("unreadable.txt", report, "error", message="permission denied", skip_if_readable=True)
     os.chmod(locked, 0)
+
+    if hostile:
+        hostile_cases(out, add, report, lines, big=hostile_big)
 
     (out / "manifest.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1), "utf-8")
     return cases
@@ -358,8 +545,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path, help="folder to write the cases into")
     ap.add_argument("--big-mb", type=int, default=20, help="size of the big report (MB)")
+    ap.add_argument("--hostile", action="store_true",
+                    help="add the hostile files of issue 13 (bombs, FIFO, links out …; ~300 MB of disk)")
     args = ap.parse_args(argv)
-    cases = make_cases(args.out, big_mb=args.big_mb)
+    cases = make_cases(args.out, big_mb=args.big_mb, hostile=args.hostile)
     print(f"wrote {len(cases)} cases to {args.out}")
     return 0
 
