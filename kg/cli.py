@@ -375,9 +375,12 @@ def analyze_cmd(out_dir, fmt, top, threshold, write_back):
               help="How many links from the focus entity to draw.")
 @click.option("--budget", default=1500, show_default=True, type=int,
               help="Most nodes per view; beyond it measures are folded and small nodes grouped.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="The day the report pages' ledgers are computed for (default: today).")
 @_friendly
-def view_cmd(out_dir, focus, depth, budget):
-    """Write the interactive HTML views (offline) and OUT/index.html, or one focus view.
+def view_cmd(out_dir, focus, depth, budget, as_of):
+    """Write the workbench pages (offline): OUT/index.html, OUT/reports/KEY.html, OUT/compare.html
+    and the graph views under OUT/views/; or, with --focus, one focus view.
 
     Example: kg view --out out/ --focus 县委组织部 --depth 2
     """
@@ -389,14 +392,86 @@ def view_cmd(out_dir, focus, depth, budget):
     from kg.pipeline import refresh_views
     from kg.store import Store
 
+    day = _date_option(as_of)
     if Store.open(Path(out_dir)).generation is None and (Path(out_dir) / "kg.ttl").is_file():
         from kg.views import write_views  # a folder with only a graph file: views beside it
 
-        paths = write_views(Path(out_dir), budget=budget)
+        paths = write_views(Path(out_dir), budget=budget, as_of=day)
         click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
         return
-    refresh_views(Path(out_dir), budget=budget)
+    refresh_views(Path(out_dir), budget=budget, as_of=day)
     click.echo(f"wrote the views; open {Path(out_dir) / 'index.html'}")
+
+
+def _date_option(value):
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of")
+
+
+@cli.command("ledger")
+@OUT_OPTION
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="The day the status (已销号 / 整改中 / 逾期) and the lights are computed for "
+                   "(default: today).")
+@click.option("--lights", default="20,10,0", show_default=True, metavar="G,Y,R",
+              help="Days left at which the light turns green, yellow and red.")
+@click.option("--xlsx", "xlsx", default=None, type=click.Path(dir_okay=False),
+              help="Excel workbook to write (default: OUT/ledger.xlsx).")
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
+              help="CSV file to write, UTF-8 with a byte-order mark (default: OUT/ledger.csv).")
+@_friendly
+def ledger_cmd(out_dir, as_of, lights, xlsx, csv_path):
+    """Write the corpus ledger (整改台账) to closure as .xlsx (a summary sheet and one sheet per
+    report) and as CSV: one row per problem with its measures, responsible units and people,
+    deadline, days left, status and light, and the offsets of its evidence.
+
+    Example: kg ledger --out out/ --as-of 2021-12-31
+    """
+    from kg.ledger import ledger_rows, parse_lights, summary_rows, write_csv, write_xlsx
+
+    try:
+        light_days = parse_lights(lights)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--lights")
+    day = _date_option(as_of)
+    rows = ledger_rows(Path(out_dir), as_of=day, lights=light_days)
+    xlsx_path = Path(xlsx) if xlsx else Path(out_dir) / "ledger.xlsx"
+    csv_file = Path(csv_path) if csv_path else Path(out_dir) / "ledger.csv"
+    write_xlsx(rows, xlsx_path, as_of=day)
+    write_csv(rows, csv_file)
+    totals = summary_rows(rows)
+    counts = {k: sum(t[k] for t in totals) for k in ("已销号", "整改中", "逾期")}
+    click.echo(f"{len(rows)} problems in {len(totals)} reports: "
+               + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"wrote {xlsx_path} and {csv_file}")
+
+
+@cli.command("compare")
+@OUT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Aligned tables, JSON, or CSV (one block per table).")
+@click.option("--threshold", default=None, type=float,
+              help="Title similarity at which two rounds' problems are the same problem "
+                   "(default: the measured one, docs/RECURRING.md).")
+@_friendly
+def compare_cmd(out_dir, fmt, threshold):
+    """Rounds compared (回头看): for every unit answered for by more than one report, each
+    problem per round as new / recurring / back again / closed; and completion rates by region,
+    level, unit type, genre, year and category. The pages are in OUT/compare.html.
+
+    Example: kg compare --out out/ --format csv
+    """
+    from kg.analyse import DEFAULT_THRESHOLD, render
+    from kg.compare import compare
+
+    tables = compare(Path(out_dir), threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    click.echo(render(tables, fmt))
 
 
 @cli.command("bench")

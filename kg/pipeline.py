@@ -778,7 +778,8 @@ def _output_versions() -> dict:
 
     root = Path(__file__).parent
     h = hashlib.sha256()
-    for pattern in ("views.py", "views/**/*", "templates/**/*", "static/**/*", "analyse.py"):
+    for pattern in ("views.py", "site.py", "pages.py", "ledger.py", "compare.py", "regions.py",
+                    "templates/**/*", "static/**/*", "analyse.py"):
         for p in sorted(root.glob(pattern)):
             if p.is_file() and "__pycache__" not in p.parts:
                 h.update(p.relative_to(root).as_posix().encode())

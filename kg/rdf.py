@@ -228,8 +228,9 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
     _map_inspection(w, doc, res, orgs)
     _map_counts(w, doc)
     problem_nodes = _map_problems(w, doc)
-    _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes, concept_nodes)
+    measure_nodes = _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes, concept_nodes)
     _map_quantities_contacts(w, doc)
+    _map_workbench(w, doc, res, orgs, problem_nodes, measure_nodes)
     # line by line: most lines are ASCII and encode as a copy, where one joined string would be
     # wide all through and slow to encode
     return b"".join([line.encode("utf-8") for line in w.lines])
@@ -313,7 +314,7 @@ def _map_problems(w: _Writer, doc: Doc) -> dict[int, str]:
 
 
 def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: dict,
-                  policies: dict, concepts: dict) -> None:
+                  policies: dict, concepts: dict) -> dict[int, str]:
     from kg.resolve import policy_key
 
     import bisect
@@ -323,13 +324,14 @@ def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: d
     concept_mentions = sorted(doc.facts.get("concepts", []), key=lambda x: x.span.start)
     concept_starts = [x.span.start for x in concept_mentions]
     counters: dict[int, int] = {}
+    nodes: dict[int, str] = {}
     index = {pid: i for i, pid in enumerate(problems)}
     for m in doc.facts.get("measures", []):
         pidx = index.get(id(m.problem))
         if pidx is None:
             continue
         k = counters[pidx] = counters.get(pidx, -1) + 1
-        node = w.node(f"measure/{w.key}/{pidx}/{k}")
+        node = nodes[id(m)] = w.node(f"measure/{w.key}/{pidx}/{k}")
         w.add(node, RDF.type, RK.Measure)
         w.add(node, RDF.type, PROV.Activity)
         w.add(node, RDFS.label, zh(m.label.text))
@@ -355,6 +357,7 @@ def _map_measures(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: d
                 d = policies.get(policy_key(pm.text))
                 if d is not None:
                     w.add(node, RK.makes if pm.attrs["action"] == "makes" else RK.applies, d)
+    return nodes
 
 
 def _map_quantities_contacts(w: _Writer, doc: Doc) -> None:
@@ -383,3 +386,70 @@ def _map_quantities_contacts(w: _Writer, doc: Doc) -> None:
             w.add(a, "<" + PREFIXES["vcard"] + "street-address>", zh(c["address"].text))
         for sp in c.values():
             w.evidence(n, sp)
+
+
+# --------------------------------------------------------------------------- the workbench (issue 14)
+# Deadlines, responsibility and regions: additions of their own, kept apart from the mapping above.
+
+_DEADLINE_KINDS = {"immediate": "Immediate", "long_term": "LongTerm", "by_date": "ByDate"}
+_RESPONSIBILITY_ROLES = {"lead": "LeadUnit", "responsible": "ResponsibleUnit",
+                         "participating": "ParticipatingUnit", "person": "ResponsiblePerson"}
+
+
+def _map_region(w: _Writer, subject: str, place: str) -> None:
+    """GB/T 2260 code and names of the division ``place`` names (nothing when it names none)."""
+    from kg.regions import region_of
+
+    region = region_of(place)
+    if not region.code:
+        return
+    w.add(subject, RK.regionCode, lit(region.code))
+    for prop, name in ((RK.province, region.province), (RK.city, region.city),
+                       (RK.county, region.county)):
+        if name:
+            w.add(subject, prop, zh(name))
+
+
+def _map_workbench(w: _Writer, doc: Doc, res: Resolution, orgs: dict, problems: dict,
+                   measures: dict) -> None:
+    meta = doc.facts.get("meta", {})
+    if meta.get("jurisdiction"):
+        _map_region(w, w.report, meta["jurisdiction"])
+    for key in sorted(res.organisations):
+        _map_region(w, orgs[key], key)
+    written: set[str] = set()
+    for dl, problem, measure in doc.facts.get("deadlines", []):
+        n = w.node(f"deadline/{w.key}/{dl.span.start}-{dl.span.end}")
+        owners = [problems.get(id(problem))] + ([measures.get(id(measure))] if measure else [])
+        owners = [o for o in owners if o]
+        if not owners:
+            continue
+        for o in owners:
+            w.add(o, RK.deadline, n)
+        if n in written:
+            continue
+        written.add(n)
+        w.add(n, RDF.type, RK.Deadline)
+        w.add(n, RK.deadlineKind, getattr(RK, _DEADLINE_KINDS[dl.kind]))
+        w.add(n, RDFS.label, zh(dl.span.text))
+        if dl.due:
+            w.add(n, RK.dueDate, xsd_date(dl.due))
+        w.evidence(n, dl.span)
+    for rs, problem, measure in doc.facts.get("responsibility", []):
+        n = w.node(f"responsibility/{w.key}/{rs.span.start}-{rs.span.end}")
+        owners = [problems.get(id(problem))] + ([measures.get(id(measure))] if measure else [])
+        owners = [o for o in owners if o]
+        if not owners:
+            continue
+        for o in owners:
+            w.add(o, RK.responsibility, n)
+        if n in written:
+            continue
+        written.add(n)
+        w.add(n, RDF.type, RK.Responsibility)
+        w.add(n, RK.role, getattr(RK, _RESPONSIBILITY_ROLES[rs.role]))
+        w.add(n, RDFS.label, zh(rs.span.text))
+        key = res.org(rs.span.text)
+        if key and key in orgs and rs.role != "person":
+            w.add(n, RK.assignedTo, orgs[key])
+        w.evidence(n, rs.span)

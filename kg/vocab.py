@@ -46,6 +46,8 @@ RK_CLASSES = (
     "Report", "Inspection", "Problem", "ProblemCategory", "Measure", "Policy", "Genre",
     "Status", "InspectionKind", "MeasureKind", "PolicyType", "DraftState", "Concept",
     "ConsistencyFinding", "Quantity", "Theme", "ResponsibleRole",
+    # the workbench (issue 14): deadlines and responsibility with their evidence
+    "Deadline", "DeadlineKind", "Responsibility",
 )
 RK_INDIVIDUALS = (
     # genres
@@ -63,8 +65,10 @@ RK_INDIVIDUALS = (
     "Draft", "ConsultationDraft", "Trial", "RevisedDraft", "Interim",
     # responsible roles
     "LeadUnit", "ParticipatingUnit", "ResponsibleUnit",
+    # deadline kinds, and the role of a person named responsible
+    "Immediate", "LongTerm", "ByDate", "ResponsiblePerson",
     # schemes
-    "GenreScheme", "StatusScheme", "MeasureKindScheme", "PolicyTypeScheme", "DraftStateScheme",
+    "DeadlineKindScheme", "GenreScheme", "StatusScheme", "MeasureKindScheme", "PolicyTypeScheme", "DraftStateScheme",
     "InspectionKindScheme", "ConceptScheme", "RoleScheme",
 )
 RK_PROPERTIES = (
@@ -87,6 +91,9 @@ RK_PROPERTIES = (
     "hasQuantity", "numericValue", "unit", "counts",
     # contact
     "contactPoint",
+    # the workbench (issue 14): deadlines, responsibility, regions (GB/T 2260)
+    "deadline", "deadlineKind", "dueDate", "responsibility", "role", "assignedTo",
+    "regionCode", "province", "city", "county",
     # analysis (written back by `kg analyze`)
     "similarTo", "similarity", "theme", "memberOfTheme",
 )

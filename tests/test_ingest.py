@@ -382,7 +382,8 @@ def test_ingest_docx_paragraphs_and_table_cells_in_order(tmp_path):
                table=[["序号", "问题", "措施"], ["1", "学习不够深入", "建立制度"]], title="关于整改情况的通报")
     raw = read_source(p)
     assert (raw.format, raw.encoding, raw.title, raw.source) == ("docx", "n/a", "关于整改情况的通报", "整改 报告.docx")
-    assert raw.text == "一、整改工作组织情况\n高度重视。\n二、整改落实情况\n序号\t问题\t措施\n1\t学习不够深入\t建立制度"
+    # a 问题 / 措施 table is a rectification task list: each row one numbered item (issue 14)
+    assert raw.text == "一、整改工作组织情况\n高度重视。\n二、整改落实情况\n1.问题:学习不够深入\n整改措施:建立制度"
 
 
 def test_ingest_docx_renamed_txt_is_read_as_docx(tmp_path):

@@ -72,7 +72,8 @@ SCHEMES = {
                          "Outline", "Form", "Letter", "Publication", "Broadcast", "WorkReport",
                          "OtherDocument"},
     "DraftStateScheme": {"Draft", "ConsultationDraft", "Trial", "RevisedDraft", "Interim"},
-    "RoleScheme": {"LeadUnit", "ParticipatingUnit", "ResponsibleUnit"},
+    "RoleScheme": {"LeadUnit", "ParticipatingUnit", "ResponsibleUnit", "ResponsiblePerson"},
+    "DeadlineKindScheme": {"Immediate", "LongTerm", "ByDate"},
     "InspectionKindScheme": set(),   # filled by the data (rkid:kind/…)
     "ConceptScheme": set(),          # filled by the data (rkid:concept/…)
 }

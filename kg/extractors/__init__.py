@@ -8,13 +8,13 @@ written is refused before anything runs.
 >>> plan(["problems", "metadata"])
 Traceback (most recent call last):
 ...
-kg.errors.ExtractorError: extractor 'problems' requires 'meta', which no extractor before it assigns; put metadata first (default order: metadata, inspection, counts, problems, measures, policies, organisations, people, contacts, quantities, concepts, consistency)
+kg.errors.ExtractorError: extractor 'problems' requires 'meta', which no extractor before it assigns; put metadata first (default order: metadata, inspection, counts, problems, measures, deadlines, responsibility, policies, organisations, people, contacts, quantities, concepts, consistency)
 >>> [e.name for e in plan(["metadata", "inspection"])]
 ['metadata', 'inspection']
 >>> get("nonsense")
 Traceback (most recent call last):
 ...
-kg.errors.ExtractorError: unknown extractor 'nonsense'; valid names: metadata, inspection, counts, problems, measures, policies, organisations, people, contacts, quantities, concepts, consistency
+kg.errors.ExtractorError: unknown extractor 'nonsense'; valid names: metadata, inspection, counts, problems, measures, deadlines, responsibility, policies, organisations, people, contacts, quantities, concepts, consistency
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ BUILTINS: dict[str, str] = {
     "counts": "kg.extractors.counts",
     "problems": "kg.extractors.problems",
     "measures": "kg.extractors.measures",
+    "deadlines": "kg.extractors.deadlines",
+    "responsibility": "kg.extractors.responsibility",
     "policies": "kg.extractors.policies",
     "organisations": "kg.extractors.organisations",
     "people": "kg.extractors.people",

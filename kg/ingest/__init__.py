@@ -89,7 +89,7 @@ def read_source(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT
         if suffix != ".docx":
             warnings.append(f"named {suffix or 'without extension'} but is a Word .docx file; read as docx")
         with package:
-            text, title = _read_docx(package, label)
+            text, title = _read_docx(package, label, warnings)
     else:
         if suffix == ".docx" and data:
             kind = _binary_kind(data)

@@ -11,6 +11,7 @@ python-docx opened the whole package.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 
@@ -103,7 +104,8 @@ def _targets(z: zipfile.ZipFile, source: str) -> tuple[str, str | None]:
     return main, core
 
 
-def _read_docx(z: zipfile.ZipFile, source: str) -> tuple[str, str | None]:
+def _read_docx(z: zipfile.ZipFile, source: str,
+               warnings: list[str] | None = None) -> tuple[str, str | None]:
     from docx.oxml.parser import parse_xml
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -123,8 +125,11 @@ def _read_docx(z: zipfile.ZipFile, source: str) -> tuple[str, str | None]:
         raise IngestError(f"cannot be opened as a Word .docx file ({type(e).__name__}: {e})",
                           source=source, hint=_HINT) from None
     lines: list[str] = []
+    task_rows = [0]
 
     def table_lines(table: Table) -> None:
+        start = len(lines)
+        rows: list[list[str]] = []
         for row in table.rows:
             cells: list[str] = []
             last = None
@@ -146,6 +151,12 @@ def _read_docx(z: zipfile.ZipFile, source: str) -> tuple[str, str | None]:
                 cells.append("\n".join(t for t in inner if t.strip()))
             if any(c.strip() for c in cells):
                 lines.append("\t".join(cells))
+                rows.append(cells)
+        items = task_list_lines(rows)  # 整改任务清单: one problem item per row (issue 14)
+        if items is not None:
+            del lines[start:]
+            lines.extend(items)
+            task_rows[0] += len(rows) - 1
 
     for child in body.iterchildren():
         local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
@@ -156,4 +167,68 @@ def _read_docx(z: zipfile.ZipFile, source: str) -> tuple[str, str | None]:
         elif local == "sdt":  # content controls wrap paragraphs
             for p in child.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"):
                 lines.append(Paragraph(p, None).text)
+    if task_rows[0] and warnings is not None:
+        warnings.append(f"read {task_rows[0]} rows of a rectification task table (整改任务清单) "
+                        "as numbered problems")
     return "\n".join(line for line in lines if line.strip()), title
+
+
+# --------------------------------------------------------------------------- 整改任务清单 tables
+# (issue 14) A .docx often carries its problems as a table: 序号 / 问题 / 整改措施 / 责任单位 /
+# 整改时限 / 进展. Such a table becomes one numbered item per row, each cell after its column's
+# label, so the extractors read it as they read the genre's running text.
+
+_TASK_COLUMNS = [  # (label written before the cell, header words), first match wins per column
+    ("ordinal", ("序号", "编号")),
+    ("problem", ("问题", "反馈问题", "存在问题", "问题描述", "具体问题", "整改任务", "任务")),
+    ("整改措施", ("整改措施", "措施", "整改举措", "整改方案")),
+    ("牵头单位", ("牵头单位", "牵头部门")),
+    ("责任单位", ("责任单位", "责任部门", "责任科室", "整改单位")),
+    ("配合单位", ("配合单位", "参与单位", "协办单位")),
+    ("责任人", ("责任人", "责任领导", "牵头领导")),
+    ("整改时限", ("整改时限", "完成时限", "时限", "整改期限", "完成时间")),
+    ("整改进展", ("进展", "整改进展", "完成情况", "整改情况", "整改结果", "进展情况")),
+]
+
+
+def task_list_lines(rows: list[list[str]]) -> list[str] | None:
+    """A 整改任务清单 table's rows as the genre's numbered items, or None for any other table.
+
+    The first row is the header; the table is a task list when one column is the problem and
+    another its measures, unit, deadline or progress. A multi-line cell is joined with "；".
+
+    >>> task_list_lines([["序号", "问题", "整改措施", "责任单位", "时限", "进展"],
+    ...                  ["1", "台账不全", "补齐台账", "办公室", "2023年6月底前", "已完成"]])
+    ['1.问题:台账不全', '整改措施:补齐台账', '责任单位:办公室', '整改时限:2023年6月底前', '整改进展:已完成']
+    >>> task_list_lines([["姓名", "职务"], ["某某", "科长"]]) is None
+    True
+    """
+    if len(rows) < 2:
+        return None
+    header = [re.sub(r"\s+", "", c) for c in rows[0]]
+    roles: dict[int, str] = {}
+    for i, h in enumerate(header):
+        for role, words in _TASK_COLUMNS:
+            if h in words or (role != "ordinal" and any(h.endswith(w) for w in words if len(w) > 1)):
+                if role not in roles.values():
+                    roles[i] = role
+                break
+    if "problem" not in roles.values() or len(set(roles.values()) - {"ordinal", "problem"}) < 1:
+        return None
+    out: list[str] = []
+    n = 0
+    for row in rows[1:]:
+        cells = {roles[i]: "；".join(x.strip() for x in c.split("\n") if x.strip())
+                 for i, c in enumerate(row) if i in roles}
+        problem = cells.get("problem", "")
+        if not problem:
+            continue
+        n += 1
+        ordinal = cells.get("ordinal", "").rstrip(".、．") or str(n)
+        if not re.fullmatch(r"\d{1,3}", ordinal):
+            ordinal = str(n)
+        out.append(f"{ordinal}.问题:{problem}")
+        for role, _ in _TASK_COLUMNS[2:]:
+            if cells.get(role):
+                out.append(f"{role}:{cells[role]}")
+    return out or None
