@@ -22,7 +22,7 @@ import requests
 from pyoxigraph import Literal, NamedNode, Quad
 from requests.adapters import HTTPAdapter
 
-from kg.errors import QueryError, StoreError
+from kg.errors import KgError, QueryError, StoreError
 from kg.serve import SOLUTION_TYPES, SparqlServer, check_read_only, negotiate
 from kg.store import Store
 from kg.vocab import PREFIXES
@@ -733,6 +733,23 @@ def test_serve_allow_host_adds_names(out_dir):
             == 400
     with SparqlServer(out_dir, port=0, workers=2, allow_hosts=["*"]).start() as srv:
         assert requests.get(srv.url, params=ask, headers={"Host": "anything.example"}).ok
+
+
+@pytest.mark.parametrize("host,good,bad", [
+    ("localhost", ["localhost", "127.0.0.1"], ["evil.example"]),
+    ("::1", ["[::1]", "localhost"], ["evil.example", "[::1].evil.example"]),
+])
+def test_serve_host_check_follows_the_listening_address(out_dir, host, good, bad):
+    try:
+        srv = SparqlServer(out_dir, host=host, port=0, workers=2)
+    except KgError as e:  # pragma: no cover - a machine without IPv6 loopback
+        pytest.skip(str(e))
+    with srv.start():
+        port = srv.server_address[1]
+        for name in good + bad:
+            r = requests.get(srv.url, params={"query": "ASK {}"},
+                             headers={"Host": f"{name}:{port}"})
+            assert r.status_code == (200 if name in good else 400), name
 
 
 def test_serve_host_check_without_a_host_header(server):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import re
 import shutil
 import signal
 import socket
@@ -74,6 +75,9 @@ _EXPOSED = ["X-Result-Rows", "X-Result-Truncated", "X-Result-Cap", "Content-Disp
 
 # --------------------------------------------------------------------------------- rules
 
+_HOST = re.compile(r"\[(?P<ip6>[0-9A-Fa-f:.]+)\](?::\d{1,5})?|(?P<name>[^\s:\[\]/@]+)(?::\d{1,5})?")
+
+
 def host_allowed(host: str | None, bound: str, names: frozenset[str]) -> bool:
     """Whether a Host header names this server: an IP address it listens on (any, when it
     listens on every interface; any loopback one, when it listens on loopback), or one of
@@ -83,14 +87,13 @@ def host_allowed(host: str | None, bound: str, names: frozenset[str]) -> bool:
     >>> [host_allowed(h, "127.0.0.1", names) for h in
     ...  ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "evil.example:8080", None]]
     [True, True, True, False, False]
+    >>> host_allowed("[::1].evil.example:80", "127.0.0.1", names)
+    False
     """
-    if not host:
+    m = _HOST.fullmatch(host or "")
+    if m is None:
         return False
-    if host.startswith("["):
-        name = host[1:host.find("]")] if "]" in host else host
-    else:
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.lower().rstrip(".")
+    name = (m.group("ip6") or m.group("name")).lower().rstrip(".")
     if "*" in names or name in names:
         return True
     try:
@@ -236,8 +239,6 @@ class SparqlServer:
         with Store.open(self.out_dir, read_only=True) as store:  # a clear error if none
             result = store.query("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a rk:Report }")
             self.reports = int(result.rows[0][0].value)
-        self.host = host
-        self.names = host_names(host, allow_hosts)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -247,6 +248,8 @@ class SparqlServer:
             self.socket.close()
             raise KgError(f"cannot listen on {host}:{port} ({e.strerror or e})",
                           hint="choose another --port or stop what uses it") from e
+        self.bound = self.socket.getsockname()[0]  # an address, also when --host is a name
+        self.names = host_names(self.bound, [*allow_hosts, host])
         self.spool_dir = Path(tempfile.mkdtemp(prefix="kg-serve-"))
         self.pool = Pool(self.out_dir, workers=workers, heavy_workers=heavy_workers,
                          heavy_after=heavy_after, heavy_per_client=heavy_per_client,
@@ -296,7 +299,7 @@ class SparqlServer:
             Route("/{path:path}", self._out_file),
         ]
         return Starlette(routes=routes,
-                         middleware=[Middleware(_Rules, bound=self.host, names=self.names)])
+                         middleware=[Middleware(_Rules, bound=self.bound, names=self.names)])
 
     async def _sparql(self, request):
         if request.method == "OPTIONS":
