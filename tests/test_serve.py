@@ -582,6 +582,32 @@ def test_serve_limits_heavy_queries_per_client(out_dir):
             t.join(60)
 
 
+def test_serve_a_cheap_query_slowed_by_a_busy_machine_stays_quick(out_dir):
+    """Heavy is measured in the worker's CPU time: a query whose worker gets no CPU for 0.6 s
+    (here: stopped with SIGSTOP, as a loaded machine would starve it) is not taken for a heavy
+    one, so the next copy of it is not queued behind heavy queries."""
+    import signal
+
+    with SparqlServer(out_dir, port=0, workers=2, heavy_workers=1, heavy_after=0.25,
+                      memory_mb=1024).start() as srv:
+        pids = status(srv)["worker_pids"]
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            answer = {}
+            t = threading.Thread(target=lambda: answer.setdefault("r", requests.get(
+                srv.url, params={"query": "SELECT * { ?s a rk:Report }"}, timeout=30)))
+            t.start()
+            time.sleep(0.6)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+        t.join(30)
+        assert answer["r"].status_code == 200
+        st = status(srv)
+        assert (st["promoted"], st["requeued"], st["heavy_running"]) == (0, 0, 0)
+
+
 def test_serve_heavy_query_text_is_remembered(out_dir):
     """Once a text has run long, the next copy waits for a heavy slot instead of taking a quick
     worker first; a cheap query is never held back."""

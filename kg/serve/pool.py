@@ -1,8 +1,9 @@
 """Query worker processes, and who gets one: a quick lane kept for cheap queries, a heavy lane
 limited per client.
 
-Every query starts as *quick*. One still running after ``heavy_after`` seconds (0.25 s by
-default) becomes *heavy*: it keeps its worker if a heavy slot is free (at most ``heavy_workers``
+Every query starts as *quick*. One that has used ``heavy_after`` seconds of its worker's CPU
+(0.25 s by default; a cheap query slowed down by a busy machine stays quick), or has run four
+times that long whatever it used, becomes *heavy*: it keeps its worker if a heavy slot is free (at most ``heavy_workers``
 heavy queries at once, at most ``heavy_per_client`` from one client address), and is stopped and
 queued for a heavy slot otherwise. Its text is remembered, so the next time it waits for a heavy
 slot at once instead of taking a quick worker. Heavy queries never hold more than
@@ -12,8 +13,8 @@ simple SELECT is never queued behind 50 clients' slow queries. Waiting is free (
 future, no thread); a free worker goes to the oldest quick waiter first, then to the oldest heavy
 waiter whose client is under its limit.
 
-What it costs: a query is heavy by its run time, so a new heavy text takes a quick worker for
-``heavy_after`` seconds, and when no heavy slot is free, a respawn (it is stopped: a running
+What it costs: a query is heavy by what it uses as it runs, so a new heavy text takes a quick
+worker for ``heavy_after`` seconds or more, and when no heavy slot is free, a respawn (it is stopped: a running
 pyoxigraph query cannot be moved or paused). A client that varies the text of its heavy queries
 pays that each time; one that repeats it does not.
 
@@ -40,6 +41,7 @@ from kg.serve.results import Reply
 
 _REQUEUE = object()  # _execute's answer when a quick query went over budget with no heavy slot
 _REMEMBERED = 1024   # query texts remembered as heavy
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class Worker:
@@ -96,6 +98,14 @@ class Worker:
         if n == -1:
             (n,) = struct.unpack("!Q", await self.reader.readexactly(8))
         return pickle.loads(await self.reader.readexactly(n))
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the process has used so far (Linux ``/proc``; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return None
 
     async def exit_code(self, wait: float = 2.0):
         try:
@@ -292,8 +302,9 @@ class Pool:
         try:
             w.send(dict(job, spool=spool))
             task = loop.create_task(w.recv())
+            cpu0 = w.cpu_seconds()
             if not heavy:
-                done, _ = await asyncio.wait({task}, timeout=self.heavy_after)
+                done = await self._quick_phase(w, task, started, cpu0)
                 if not done:  # over the quick budget: a heavy query
                     self._remember(key)
                     if not self._may_take_heavy(client):
@@ -322,7 +333,7 @@ class Pool:
                          "use" if self.memory_mb else "most likely by running out of memory")
                 return Reply.text(500, f"the query stopped its worker (exit code {code}), "
                                        f"{cause}; narrow the query (a LIMIT, more bound terms)")
-            if heavy and loop.time() - started < self.heavy_after:
+            if heavy and not self._costly(w, started, cpu0):
                 self._heavy_texts.pop(key, None)  # cheap after all (the data changed)
             return reply
         except BaseException:  # cancelled (the client went away): the worker's state is unknown
@@ -339,6 +350,25 @@ class Pool:
                 except OSError:
                     pass
             self._give_back(w, heavy, client)
+
+    def _costly(self, w: Worker, started: float, cpu0: float | None) -> bool:
+        """Whether the query ``w`` runs since ``started`` has cost ``heavy_after``: in CPU
+        seconds of its worker where the system tells them (a cheap query starved of CPU by a
+        busy machine is still cheap), and in any case once it has run ``4 × heavy_after``."""
+        wall = asyncio.get_running_loop().time() - started
+        cpu = w.cpu_seconds()
+        if cpu is None or cpu0 is None:
+            return wall >= self.heavy_after
+        return cpu - cpu0 >= self.heavy_after or wall >= 4 * self.heavy_after
+
+    async def _quick_phase(self, w: Worker, task, started: float, cpu0: float | None) -> bool:
+        """Wait for a quick query's answer until it proves costly; True if it came."""
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=self.heavy_after / 4)
+            if done:
+                return True
+            if self._costly(w, started, cpu0):
+                return False
 
     def _remember(self, key: bytes) -> None:
         self._heavy_texts[key] = None
