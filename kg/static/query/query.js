@@ -60,13 +60,19 @@ function target() {
 
 function cell(t) {
   if (!t) return "";
-  if (t.type === "literal") return t.value + (t["xml:lang"] ? " @" + t["xml:lang"] : "");
+  if (t.type === "literal") return t.value;  // its language or datatype: on hover (kind())
   if (t.type === "bnode") return "_:" + t.value;
   if (t.type === "triple") {
     return "<< " + cell(t.value.subject) + " " + cell(t.value.predicate) + " " +
       cell(t.value.object) + " >>";
   }
   return t.value;
+}
+
+function kind(t) {
+  if (!t) return "";
+  if (t["xml:lang"]) return "@" + t["xml:lang"];
+  return t.datatype || t.type;
 }
 
 function cutNote(r) {
@@ -136,7 +142,11 @@ async function run() {
   }
   for (const b of rows) {
     const tr = table.insertRow();
-    for (const v of vars) tr.insertCell().textContent = cell(b[v]);
+    for (const v of vars) {
+      const td = tr.insertCell();
+      td.textContent = cell(b[v]);
+      td.title = kind(b[v]);
+    }
   }
   results.appendChild(table);
   statusEl.textContent = rows.length + " rows" + cutNote(r) + ", " + ms + " ms";
