@@ -392,7 +392,8 @@ class Pool:
             "workers": len(self._all), "idle": len(self._idle),
             "heavy_running": self._heavy, "heavy_workers": self.heavy_workers,
             "heavy_per_client": self.heavy_per_client, "heavy_after": self.heavy_after,
-            "heavy_by_client": dict(self._heavy_by_client),
+            # how many heavy queries each client runs, without saying who the clients are
+            "heavy_per_running_client": sorted(self._heavy_by_client.values(), reverse=True),
             "waiting_quick": sum(1 for w in self._waiters if not w.heavy),
             "waiting_heavy": sum(1 for w in self._waiters if w.heavy),
             "killed": self.killed, "promoted": self.promoted, "requeued": self.requeued,
