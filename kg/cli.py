@@ -126,8 +126,8 @@ def validate_cmd(out_dir, limit):
 @click.option("--heavy-workers", default=None, type=int,
               help="How many of them may run heavy queries at once (default: half); the "
                    "others stay free for quick ones.")
-@click.option("--heavy-after", default=0.25, show_default=True, type=float, metavar="SECONDS",
-              help="A query still running after this long is heavy.")
+@click.option("--heavy-after", default=0.1, show_default=True, type=float, metavar="SECONDS",
+              help="A query that has used this much CPU (or run ten times as long) is heavy.")
 @click.option("--heavy-per-client", default=1, show_default=True, type=int,
               help="Heavy queries one client address may run at once (more wait their turn).")
 @click.option("--max-memory", default=2048, show_default=True, type=int, metavar="MB",

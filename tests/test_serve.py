@@ -608,6 +608,36 @@ def test_serve_a_cheap_query_slowed_by_a_busy_machine_stays_quick(out_dir):
         assert (st["promoted"], st["requeued"], st["heavy_running"]) == (0, 0, 0)
 
 
+def test_serve_a_light_client_goes_before_one_that_keeps_the_workers_busy(out_dir):
+    """Queries just under the heavy mark stay quick; a free worker then goes to the client that
+    has used the workers least lately, so one cheap question is not queued behind the five
+    another client sent first (in a FIFO it would be answered last)."""
+    medium = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+    with SparqlServer(out_dir, port=0, workers=2, heavy_workers=1, heavy_after=30, timeout=60,
+                      memory_mb=1024).start() as srv:
+        finished = []
+
+        def send(address, name, query):
+            with client_at(address) as s:
+                r = s.get(srv.url, params={"query": query}, timeout=120)
+            assert r.status_code == 200, r.text
+            finished.append(name)
+
+        first = [threading.Thread(target=send, args=("127.0.0.2", f"busy{i}", f"{medium} # {i}"))
+                 for i in range(5)]
+        for t in first:
+            t.start()
+        assert _wait(lambda: status(srv)["waiting_quick"] == 3)  # two run, three wait
+        light = threading.Thread(target=send, args=("127.0.0.3", "light",
+                                                    "SELECT * { ?s a rk:Report }"))
+        light.start()
+        for t in first + [light]:
+            t.join(120)
+        assert len(finished) == 6
+        assert len(finished) - 1 - finished.index("light") >= 2  # it overtook the ones waiting
+        assert status(srv)["promoted"] == 0
+
+
 def test_serve_heavy_query_text_is_remembered(out_dir):
     """Once a text has run long, the next copy waits for a heavy slot instead of taking a quick
     worker first; a cheap query is never held back."""

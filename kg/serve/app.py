@@ -44,8 +44,8 @@ DEFAULT_MEMORY_MB = 2048
 """Address space each worker process may use before a query aborts it (``--max-memory``)."""
 DEFAULT_WORKERS = 4
 """Worker processes; half of them at most run heavy queries (``--workers``, ``--heavy-workers``)."""
-DEFAULT_HEAVY_AFTER = 0.25
-"""Seconds after which a running query counts as heavy (``--heavy-after``)."""
+DEFAULT_HEAVY_AFTER = 0.1
+"""CPU seconds after which a running query counts as heavy (``--heavy-after``)."""
 MAX_BODY_BYTES = 1 << 20
 """Largest request body accepted (413 above)."""
 

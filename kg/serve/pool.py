@@ -2,7 +2,7 @@
 limited per client.
 
 Every query starts as *quick*. One that has used ``heavy_after`` seconds of its worker's CPU
-(0.25 s by default; a cheap query slowed down by a busy machine stays quick), or has run four
+(0.1 s by default; a cheap query slowed down by a busy machine stays quick), or has run ten
 times that long whatever it used, becomes *heavy*: it keeps its worker if a heavy slot is free (at most ``heavy_workers``
 heavy queries at once, at most ``heavy_per_client`` from one client address), and is stopped and
 queued for a heavy slot otherwise. Its text is remembered, so the next time it waits for a heavy
@@ -10,8 +10,10 @@ slot at once instead of taking a quick worker. Heavy queries never hold more tha
 ``heavy_workers`` of the ``workers`` processes, nor one that would leave fewer than the others
 alive while a killed worker is being replaced: the rest are always there for quick ones, and a
 simple SELECT is never queued behind 50 clients' slow queries. Waiting is free (an asyncio
-future, no thread); a free worker goes to the oldest quick waiter first, then to the oldest heavy
-waiter whose client is under its limit.
+future, no thread). A free worker goes to a quick waiter first, then to a heavy one whose client
+is under its limit; among them, to the client that has used the least worker time lately, so a
+client with cheap questions is not queued behind others that keep the workers busy with
+queries just under the heavy mark.
 
 What it costs: a query is heavy by what it uses as it runs, so a new heavy text takes a quick
 worker for ``heavy_after`` seconds or more, and when no heavy slot is free, a respawn (it is stopped: a running
@@ -41,6 +43,7 @@ from kg.serve.results import Reply
 
 _REQUEUE = object()  # _execute's answer when a quick query went over budget with no heavy slot
 _REMEMBERED = 1024   # query texts remembered as heavy
+_HALF_LIFE = 10.0    # seconds over which a client's use of the workers counts half as much
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -132,7 +135,7 @@ class Pool:
     """The worker processes and the two lanes (see the module's docstring)."""
 
     def __init__(self, out_dir: Path, *, workers: int = 4, heavy_workers: int | None = None,
-                 heavy_after: float = 0.25, heavy_per_client: int = 1, timeout: float = 10.0,
+                 heavy_after: float = 0.1, heavy_per_client: int = 1, timeout: float = 10.0,
                  memory_mb: int | None = 2048, in_memory: bool = False,
                  spool_dir: Path | None = None, start_timeout: float | None = None):
         heavy_workers = workers // 2 if heavy_workers is None else heavy_workers
@@ -153,6 +156,8 @@ class Pool:
         self._heavy_by_client: collections.Counter[str] = collections.Counter()
         self._heavy_texts: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self._jobs = itertools.count()
+        self._spent: dict[str, tuple[float, float]] = {}   # client -> (worker-seconds, as of)
+        self._running: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
         self.killed = self.promoted = self.requeued = 0
@@ -239,16 +244,35 @@ class Pool:
             self._idle.append(w)
         self._dispatch()
 
+    def _used(self, client: str, now: float) -> float:
+        """Worker-seconds ``client`` has used lately: its finished queries, halved every
+        :data:`_HALF_LIFE` seconds, and the ones running now."""
+        spent, when = self._spent.get(client, (0.0, now))
+        running = sum(now - t for t in self._running.get(client, ()))
+        return spent * 0.5 ** ((now - when) / _HALF_LIFE) + running
+
+    def _charge(self, client: str, started: float, now: float) -> None:
+        self._running[client].remove(started)
+        if not self._running[client]:
+            del self._running[client]
+        self._spent[client] = (self._used(client, now) + (now - started), now)
+        if len(self._spent) > 4096:  # forget the clients that have used next to nothing
+            self._spent = {c: v for c, v in self._spent.items() if self._used(c, now) > 0.01}
+
     def _dispatch(self) -> None:
-        """Hand idle workers to waiters: the oldest quick one first, else the oldest heavy one
-        whose client may take another heavy slot."""
+        """Hand idle workers to waiters: quick ones first, else heavy ones whose client may take
+        another heavy slot; among those, the client that has used the least worker time lately
+        (and the oldest request among equals)."""
+        now = asyncio.get_running_loop().time() if self._waiters else 0.0
         while self._idle and self._waiters:
-            chosen = next((wt for wt in self._waiters if not wt.heavy), None)
-            if chosen is None:
-                chosen = next((wt for wt in self._waiters if self._may_take_heavy(wt.client)),
-                              None)
-                if chosen is None:
+            quick = [wt for wt in self._waiters if not wt.heavy]
+            if quick:
+                chosen = min(quick, key=lambda wt: self._used(wt.client, now))
+            else:
+                heavy = [wt for wt in self._waiters if self._may_take_heavy(wt.client)]
+                if not heavy:
                     return
+                chosen = min(heavy, key=lambda wt: self._used(wt.client, now))
                 self._take_heavy(chosen.client)
             self._waiters.remove(chosen)
             chosen.future.set_result(self._idle.pop())
@@ -298,6 +322,7 @@ class Pool:
         spool = (str(self.spool_dir / f"{next(self._jobs)}.body")
                  if self.spool_dir is not None else None)
         started = loop.time()
+        self._running[client].append(started)
         task = None
         try:
             w.send(dict(job, spool=spool))
@@ -342,6 +367,7 @@ class Pool:
                 w = None
             raise
         finally:
+            self._charge(client, started, loop.time())
             if task is not None and not task.done():
                 task.cancel()
             if w is None and spool is not None:
@@ -354,12 +380,13 @@ class Pool:
     def _costly(self, w: Worker, started: float, cpu0: float | None) -> bool:
         """Whether the query ``w`` runs since ``started`` has cost ``heavy_after``: in CPU
         seconds of its worker where the system tells them (a cheap query starved of CPU by a
-        busy machine is still cheap), and in any case once it has run ``4 × heavy_after``."""
+        busy machine is still cheap), and in any case once it has run ``10 × heavy_after``
+        (a query waiting on the disk uses little CPU)."""
         wall = asyncio.get_running_loop().time() - started
         cpu = w.cpu_seconds()
         if cpu is None or cpu0 is None:
             return wall >= self.heavy_after
-        return cpu - cpu0 >= self.heavy_after or wall >= 4 * self.heavy_after
+        return cpu - cpu0 >= self.heavy_after or wall >= 10 * self.heavy_after
 
     async def _quick_phase(self, w: Worker, task, started: float, cpu0: float | None) -> bool:
         """Wait for a quick query's answer until it proves costly; True if it came."""
