@@ -1,4 +1,4 @@
-"""Load test of `kg serve`: N concurrent clients for S seconds on 127.0.0.1, a mix of saved questions.
+"""Load test of `kg serve`: N concurrent clients (each from its own loopback address) for S seconds, a mix of saved questions.
 
 Reports requests, errors, throughput and latency percentiles (p50/p95/p99/max), overall and per
 query. Bounded: every client stops at the deadline, every request has a client-side timeout.
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import requests
+import requests.adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON = "application/sparql-results+json"
@@ -104,10 +105,27 @@ def _percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """A requests adapter whose connections leave from one local address."""
+
+    def __init__(self, address: str, **kwargs):
+        self.address = address
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
 def run_load(url: str, queries: list[tuple[str, str, str]], *, clients: int = 50,
-             seconds: float = 60.0, request_timeout: float = 30.0) -> dict:
+             seconds: float = 60.0, request_timeout: float = 30.0,
+             same_address: bool = False) -> dict:
     """``clients`` threads, each with its own HTTP session, send ``queries`` round-robin until
-    ``seconds`` have passed. Returns counts and latency percentiles in milliseconds."""
+    ``seconds`` have passed. Returns counts and latency percentiles in milliseconds.
+
+    Each client sends from its own loopback address (127.0.0.2, …: 50 users, as kg serve's
+    per-client limits see them) unless ``same_address``: then all from 127.0.0.1, one client to
+    the server, whose heavy queries run one at a time (``kg serve --heavy-per-client``)."""
     if not queries:
         raise ValueError("no queries to send")
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -120,6 +138,8 @@ def run_load(url: str, queries: list[tuple[str, str, str]], *, clients: int = 50
 
     def client(i: int) -> None:
         session = requests.Session()
+        if not same_address:
+            session.mount("http://", _FromAddress(f"127.0.0.{2 + i}"))
         start_barrier.wait()
         deadline = deadline_box[0]
         n = i
@@ -219,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=None, help="kg serve --workers")
+    ap.add_argument("--same-address", action="store_true",
+                    help="send every client from 127.0.0.1 (one client to the server)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
     proc = None
@@ -237,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         queries = query_mix(url)
         print(f"load test: {len(queries)} queries in the mix, {args.clients} clients, "
               f"{args.seconds:g} s against {url}", file=sys.stderr)
-        stats = run_load(url, queries, clients=args.clients, seconds=args.seconds)
+        stats = run_load(url, queries, clients=args.clients, seconds=args.seconds,
+                         same_address=args.same_address)
         print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else _render(stats))
         return 1 if stats["errors"] else 0
     finally:

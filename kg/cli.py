@@ -179,40 +179,59 @@ def validate_cmd(out_dir, limit):
               help="Address to listen on (only this machine by default).")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option("--timeout", default=10.0, show_default=True, type=float,
-              help="Seconds a query may run before it is stopped.")
+              help="Seconds a query may wait for a worker, and then run, before it is stopped.")
 @click.option("--max-rows", default=10000, show_default=True, type=int,
               help="Most result rows (or triples) one answer returns.")
-@click.option("--workers", default=None, type=int,
-              help="Query worker processes (default: the number of cores, at least 4).")
+@click.option("--max-bytes", default=32 * 1024 * 1024, show_default=True, type=int,
+              help="Most bytes one answer takes; it is cut between rows before that.")
+@click.option("--workers", default=4, show_default=True, type=int,
+              help="Query worker processes (at least 2).")
+@click.option("--heavy-workers", default=None, type=int,
+              help="How many of them may run heavy queries at once (default: half); the "
+                   "others stay free for quick ones.")
+@click.option("--heavy-after", default=0.1, show_default=True, type=float, metavar="SECONDS",
+              help="A query that has used this much CPU (or run ten times as long) is heavy.")
+@click.option("--heavy-per-client", default=1, show_default=True, type=int,
+              help="Heavy queries one client address may run at once (more wait their turn).")
 @click.option("--max-memory", default=2048, show_default=True, type=int, metavar="MB",
               help="Memory one query may use before it is stopped (0 = no cap).")
 @click.option("--in-memory", is_flag=True,
               help="Each worker queries an in-memory copy (faster answers; about 7 s and "
                    "300–500 MB per million triples at start).")
+@click.option("--allow-host", multiple=True, metavar="NAME",
+              help="Another host name requests may use (repeat it; * for any). By default "
+                   "only the address it listens on and localhost, against DNS rebinding.")
+@click.option("--cors-origin", multiple=True, default=["*"], show_default=True,
+              metavar="ORIGIN", help="Origins whose pages may query the endpoint (repeat it; "
+                                     "none to allow no other origin).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
 @_friendly
-def serve(out_dir, host, port, timeout, max_rows, workers, max_memory, in_memory, quiet):
-    """Serve the graph read-only as a SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+def serve(out_dir, host, port, timeout, max_rows, max_bytes, workers, heavy_workers,
+          heavy_after, heavy_per_client, max_memory, in_memory, allow_host, cors_origin, quiet):
+    """Serve the graph read-only: the SPARQL 1.1 endpoint, the query page and the workbench.
 
-    GET or POST queries; results by content negotiation (SPARQL JSON/XML/CSV/TSV, Turtle,
-    N-Triples, JSON-LD). Updates, LOAD and SERVICE are refused. A query page with the saved
-    questions is at http://HOST:PORT/. Ctrl-C stops the server.
+    http://HOST:PORT/ opens the out folder's pages (index.html, reports/, views/),
+    /query/ the query page with the saved questions, /sparql the endpoint (GET or POST;
+    SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples, JSON-LD by content negotiation). Updates, LOAD
+    and SERVICE are refused. Ctrl-C stops the server.
 
     Example: kg serve --out out/ --port 8080 --in-memory
     """
     from kg.serve import serve as run_server
 
     def ready(server):
-        click.echo(f"serving {server.reports} reports at {server.url} (query page: "
-                   f"{server.url[:-len('sparql')]}); timeout {timeout:g} s, at most {max_rows} "
-                   "rows; Ctrl-C stops", err=True)
+        click.echo(f"serving {server.reports} reports at {server.url} (workbench: "
+                   f"{server.base_url}, query page: {server.base_url}query/); timeout "
+                   f"{timeout:g} s, at most {max_rows} rows; Ctrl-C stops", err=True)
         if host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(f"warning: listening on {host}: anyone who can reach this machine can "
                        "query the graph", err=True)
 
     run_server(Path(out_dir), host=host, port=port, timeout=timeout, max_rows=max_rows,
-               workers=workers, memory_mb=max_memory or None, log=not quiet, ready=ready,
-               in_memory=in_memory)
+               max_bytes=max_bytes, workers=workers, heavy_workers=heavy_workers,
+               heavy_after=heavy_after, heavy_per_client=heavy_per_client,
+               memory_mb=max_memory or None, in_memory=in_memory, allow_hosts=allow_host,
+               cors_origins=cors_origin, log=not quiet, ready=ready)
 
 
 @cli.command()
