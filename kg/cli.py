@@ -396,8 +396,11 @@ def analyze_cmd(out_dir, fmt, top, threshold, write_back):
               help="Most nodes per view; beyond it measures are folded and small nodes grouped.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="The day the report pages' ledgers are computed for (default: today).")
+@click.option("--graph-views/--no-graph-views", "graph_views", default=None,
+              help="Write the graph views (default: up to 1,000 reports; above, their corpus-wide "
+                   "entity graph takes minutes and gigabytes).")
 @_friendly
-def view_cmd(out_dir, focus, depth, budget, as_of):
+def view_cmd(out_dir, focus, depth, budget, as_of, graph_views):
     """Write the workbench pages (offline): OUT/index.html, OUT/reports/KEY.html, OUT/compare.html
     and the graph views under OUT/views/; or, with --focus, one focus view.
 
@@ -415,10 +418,11 @@ def view_cmd(out_dir, focus, depth, budget, as_of):
     if Store.open(Path(out_dir)).generation is None and (Path(out_dir) / "kg.ttl").is_file():
         from kg.views import write_views  # a folder with only a graph file: views beside it
 
-        paths = write_views(Path(out_dir), budget=budget, as_of=day)
+        paths = write_views(Path(out_dir), budget=budget, as_of=day,
+                            graph_views=True if graph_views is None else graph_views)
         click.echo(f"wrote {len(paths)} files; open {paths[-1]}")
         return
-    refresh_views(Path(out_dir), budget=budget, as_of=day)
+    refresh_views(Path(out_dir), budget=budget, as_of=day, graph_views=graph_views)
     click.echo(f"wrote the views; open {Path(out_dir) / 'index.html'}")
 
 

@@ -66,7 +66,7 @@ _DATE_TEXT = re.compile(r"^[\d〇○零一二三四五六七八九十]{1,4}\s*[�
 def write_site(source: Any, target: str | Path, *, budget: int | None = None,
                as_of: str | date | None = None, inline: bool | None = None, focus_top: int = 5,
                lights: tuple[int, int, int] = DEFAULT_LIGHTS,
-               aggregate_over: int | None = None) -> list[Path]:
+               aggregate_over: int | None = None, graph_views: bool = True) -> list[Path]:
     """Write the whole site for the graph in ``source`` under ``target``; return the paths written.
 
     ``source`` is a :class:`kg.store.Store`, a ``pyoxigraph.Store`` or a graph file (or an ``out/``
@@ -74,8 +74,10 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     view; ``as_of`` (default today) is the day the ledger's status and lights are computed for;
     ``inline`` puts vis-network into every graph page (default: for up to 50 reports);
     ``aggregate_over`` is the number of reports above which the corpus overview draws the
-    aggregate (regions → organisations, themes, policies) instead of every entity. The paths come
-    back in writing order, ``index.html`` last.
+    aggregate (regions → organisations, themes, policies) instead of every entity.
+    ``graph_views=False`` leaves out the graph views and what needs the corpus-wide entity graph
+    (top entities): at thousands of reports that graph takes most of the time and gigabytes. The
+    paths come back in writing order, ``index.html`` last.
     """
     from kg import compare, views
 
@@ -100,17 +102,19 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
         site.put(f"reports/{info[r]['key']}.html", page)
 
     # the corpus-wide analyses, once for every page that shows them
-    G = analyse.entity_graph(store, categories=True)
     groups = compare.recurring_groups(analyse.problems(store), pairs=False)
-    overview = views.overview_graph(G)
-    cent = analyse.centrality(overview, top=focus_top,
-                              types=("organisation", "policy", "concept", "person"))
-    for rel, text in views.graph_pages(store, budget=budget, inline=inline, focus_top=focus_top,
-                                       anchors=anchors, aggregate_over=aggregate_over,
-                                       info=info, G=G, groups=groups, cent=cent,
-                                       overview=overview):
-        site.put(rel, text)
-    del overview
+    G = cent = False
+    if graph_views:
+        G = analyse.entity_graph(store, categories=True)
+        overview = views.overview_graph(G)
+        cent = analyse.centrality(overview, top=focus_top,
+                                  types=("organisation", "policy", "concept", "person"))
+        for rel, text in views.graph_pages(store, budget=budget, inline=inline,
+                                           focus_top=focus_top, anchors=anchors,
+                                           aggregate_over=aggregate_over, info=info, G=G,
+                                           groups=groups, cent=cent, overview=overview):
+            site.put(rel, text)
+        del overview
 
     rates = compare.completion_rates(store, info=info)
     site.put("compare.html", compare.render_page(rounds, rates))
@@ -443,11 +447,14 @@ def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict,
                                          ("i", "in_progress", "in progress"),
                                          ("u", "unknown", "not stated")) if p.get(k)],
             "findings": len(i["findings"]), "view": f"report-{_safe(i['key'])}.html"})
+    graphs = G is not False   # (False: the site has no graph views)
     if G is None:
         G = analyse.entity_graph(store, categories=True)
     if cent is None:
         cent = analyse.centrality(views.overview_graph(G), top=top,
                                   types=("organisation", "policy", "concept", "person"))
+    if not graphs:
+        cent = {"top": {}}
     if groups is None:
         groups = analyse.recurring_problems(analyse.problems(store))
     tops = []
@@ -464,8 +471,8 @@ def render_index(source: Any, info: dict[str, dict], rates: dict, anchors: dict,
                                       for m in g["members"][:12]]})
     findings = [{"key": report_key(f["report"]), **f} for i in info.values() for f in i["findings"]]
     findings.sort(key=lambda f: (f["source"], f["kind"]))
-    summary = analyse_summary(G)
-    return pages.render("index.html", reports=reports, summary=summary,
+    summary = analyse_summary(G) if graphs else f"{len(info)} reports"
+    return pages.render("index.html", reports=reports, summary=summary, graphs=graphs,
                         genres=sorted({r["genre"] for r in reports}),
                         provinces=sorted({i["province"] for i in info.values() if i["province"]}),
                         charts=compare.charts(rates), recurring=recurring, tops=tops,

@@ -438,3 +438,18 @@ def test_site_aggregate_overview_drills_down_to_reports(browser, rounds_out, tmp
     positions = browser.execute_script("return kg.network.getPositions()")
     xs = {meta[int(k)]["cls"]: v["x"] for k, v in positions.items()}
     assert xs["region"] < xs["organisation"]          # columns, left to right
+
+
+def test_workbench_site_without_graph_views_links_to_none(tmp_path, built_corpus):
+    """Above GRAPH_VIEWS_MAX_REPORTS a build leaves the graph views out: the index and report pages
+    are all there, and nothing links to a view that was not written."""
+    from kg.site import write_site
+    from kg.store import Store
+
+    with Store.open(built_corpus, read_only=True) as st:
+        written = write_site(st, tmp_path / "site", graph_views=False)
+    names = {p.relative_to(tmp_path / "site").as_posix() for p in written}
+    assert "index.html" in names and any(n.startswith("reports/") for n in names)
+    assert not any(n.startswith("views/") for n in names)
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "views/" not in index
