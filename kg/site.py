@@ -98,7 +98,8 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     anchors: dict[str, tuple[str, int, int]] = {}
     for r in sorted(info, key=lambda r: (info[r]["source"], r)):
         page = report_page(store, info[r], rows_by_report.get(r, []), today=today,
-                           anchors=anchors, compare_anchor=compare_anchor.get(r))
+                           anchors=anchors, compare_anchor=compare_anchor.get(r),
+                           graph_view=graph_views)
         site.put(f"reports/{info[r]['key']}.html", page)
 
     # the corpus-wide analyses, once for every page that shows them
@@ -328,7 +329,7 @@ def render_text(content: str, facts: list[dict]) -> tuple[Markup, list[dict]]:
 
 def report_page(source: Any, info: dict, rows: list[dict], *, today: date,
                 anchors: dict[str, tuple[str, int, int]] | None = None,
-                compare_anchor: str | None = None) -> str:
+                compare_anchor: str | None = None, graph_view: bool = True) -> str:
     """The page of one report (``reports/KEY.html``)."""
     content, facts = report_facts(source, info)
     where = {(f["s"], f["e"], f["k"]): i for i, f in enumerate(facts)}
@@ -354,7 +355,8 @@ def report_page(source: Any, info: dict, rows: list[dict], *, today: date,
     legend = [(k, KINDS[k], n) for k, n in sorted(Counter(f["k"] for f in facts).items(),
                                                  key=lambda kv: list(KINDS).index(kv[0]))]
     r = {
-        "title": info["shown_title"], "source": info["source"], "view": f"report-{_safe(info['key'])}.html",
+        "title": info["shown_title"], "source": info["source"],
+        "view": f"report-{_safe(info['key'])}.html" if graph_view else None,
         "compare": compare_anchor, "header": _header(info), "counts": _counts(info, facts),
         "rows": page_rows, "facts": [{k: v for k, v in f.items() if k != "iri"} for f in facts],
         "text_html": text_html, "unplaced": unplaced, "legend": legend,
