@@ -78,7 +78,7 @@ def main() -> None:
         from kg.pipeline import build_corpus
 
         build_corpus([ROOT / "data" / "corpus"], out, write_views=False)
-    from kg.views import write_views
+    from kg.site import write_views
 
     write_views(out)
     report = out / "views" / f"report-{args.report}.html" if args.report else pick_report(out)

@@ -416,7 +416,7 @@ def view_cmd(out_dir, focus, depth, budget, as_of, graph_views):
 
     day = _date_option(as_of)
     if Store.open(Path(out_dir)).generation is None and (Path(out_dir) / "kg.ttl").is_file():
-        from kg.views import write_views  # a folder with only a graph file: views beside it
+        from kg.site import write_views  # a folder with only a graph file: views beside it
 
         paths = write_views(Path(out_dir), budget=budget, as_of=day,
                             graph_views=True if graph_views is None else graph_views)

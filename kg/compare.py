@@ -122,7 +122,7 @@ def rounds(source: Any, *, info: dict | None = None, threshold: float = DEFAULT_
     """
     store = analyse.open_source(source)
     if info is None:
-        from kg.site import report_info
+        from kg.reports import report_info
 
         info = report_info(store)
     by_unit: dict[str, list[str]] = defaultdict(list)
@@ -133,7 +133,7 @@ def rounds(source: Any, *, info: dict | None = None, threshold: float = DEFAULT_
     units = {u: rs for u, rs in by_unit.items() if len(rs) > 1}
     if not units:
         return []
-    from kg.site import _org_labels
+    from kg.reports import _org_labels
 
     labels = _org_labels(store, units)
     problems = _problems(store)
@@ -227,10 +227,10 @@ def completion_rates(source: Any, *, info: dict | None = None) -> dict[str, list
     """Per dimension, per group: reports, problems, completed, in progress, unknown and the rate."""
     store = analyse.open_source(source)
     if info is None:
-        from kg.site import report_info
+        from kg.reports import report_info
 
         info = report_info(store)
-    from kg.site import _org_labels
+    from kg.reports import _org_labels
 
     problems = _problems(store)
     units = _org_labels(store, {i.get("target") or i.get("publisher") for i in info.values()} - {None})
@@ -244,7 +244,7 @@ def completion_rates(source: Any, *, info: dict | None = None) -> dict[str, list
         row[status] += 1
 
     from kg.regions import Region
-    from kg.site import GENRE_TEXT
+    from kg.reports import GENRE_TEXT
 
     for r, i in info.items():
         level = {"province": "省级", "city": "市级", "county": "县级"}.get(
@@ -333,7 +333,7 @@ def render_page(result: list[dict], rates: dict[str, list[dict]]) -> str:
 def compare(source: Any, *, threshold: float = DEFAULT_THRESHOLD) -> dict[str, list[dict]]:
     """Everything ``kg compare`` prints: the rounds as rows and the completion rates per dimension."""
     store = analyse.open_source(source)
-    from kg.site import report_info
+    from kg.reports import report_info
 
     info = report_info(store)
     tables = {"rounds": round_rows(rounds(store, info=info, threshold=threshold))}

@@ -668,7 +668,7 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
         triples = info.get("triples", 0)
     store.set_info("reports", len(entries))
     if write_views:
-        from kg.views import write_views as _write_views
+        from kg.site import write_views as _write_views
 
         # the views read many terms: off RocksDB each costs 8–50 µs, in memory under 1 µs
         size = sum(e.get("quads", 0) for e in entries.values())

@@ -4,7 +4,7 @@
 reports the aggregate of :func:`aggregate_graph`, with every entity in ``views/entities.html``),
 one ``views/report-KEY.html`` per report (report → inspection → categories → problems → measures →
 policies and units) and focus views of the top entities, for :func:`kg.site.write_site`, which
-writes them with the rest of the site; :func:`write_views` is that call for an ``out/`` folder;
+writes them with the rest of the site (:func:`kg.site.write_views` is that call for an ``out/`` folder);
 :func:`focus_view` writes the neighbourhood of one entity.
 
 pyvis builds the node and edge lists and supplies the vis-network build it ships; the page around
@@ -88,22 +88,6 @@ _INLINE_REPORT_LIMIT = 50
 
 # --------------------------------------------------------------------------- public API
 
-def write_views(out_dir: str | Path, *, budget: int = DEFAULT_BUDGET, source: Any = None,
-                inline: bool | None = None, focus_top: int = 5, **site_options: Any) -> list[Path]:
-    """Write the whole site of ``out_dir`` into ``out_dir`` (:func:`kg.site.write_site`).
-
-    Kept for ``kg view`` and older callers: ``source`` defaults to ``out_dir`` (its store, else its
-    kg.ttl). Returns the paths written, index.html last.
-    """
-    from kg.site import write_site
-
-    out = Path(out_dir)
-    if source is None:
-        source = analyse.open_source(out)
-    return write_site(source, out, budget=budget, inline=inline, focus_top=focus_top,
-                      **site_options)
-
-
 AGGREGATE_OVER = 40
 """Above this many reports the corpus overview draws the aggregate (:func:`aggregate_graph`)."""
 
@@ -137,7 +121,7 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
     hrefs = _hrefs(G, anchors or {})
     over = AGGREGATE_OVER if aggregate_over is None else aggregate_over
     if info is None:
-        from kg.site import report_info
+        from kg.reports import report_info
 
         info = report_info(store)
     for r, i in info.items():  # a report without a title in its text: who issued what, when

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg import analyse, views
+from kg import analyse, site, views
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "analyse_mini.trig"
@@ -34,7 +34,7 @@ def mini_out(tmp_path_factory) -> Path:
     store = ox.Store()
     store.load(path=str(MINI), format=ox.RdfFormat.TRIG)
     (out / "kg.ttl").write_bytes(ox.serialize([q.triple for q in store], format=ox.RdfFormat.TURTLE))
-    views.write_views(out)
+    site.write_views(out)
     return out
 
 
@@ -160,7 +160,7 @@ def test_views_cli_view_and_focus(tmp_path, mini_out):
 def test_views_big_corpus_links_one_shared_library(tmp_path, mini_out):
     out = tmp_path / "out"
     shutil.copytree(mini_out, out)
-    views.write_views(out, inline=False)
+    site.write_views(out, inline=False)
     page = (out / "views" / "overview.html").read_text(encoding="utf-8")
     assert '<script src="lib/vis-network.min.js">' in page and len(page) < 100_000
     assert (out / "views" / "lib" / "vis-network.min.js").stat().st_size > 100_000
