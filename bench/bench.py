@@ -1,27 +1,39 @@
-"""The speed and scale benchmark (issue 7): rectkg's build beside the plain rdflib path, as ratios.
+"""The speed and scale benchmark (issue 15): measured figures only, each the median of several runs,
+each with the machine's load, as ratios to the code at another commit and to the rdflib baseline.
 
-    .venv/bin/python bench/bench.py --sizes 5,1000,10000 --jobs 2 [--out bench/results/work]
-    kg bench --sizes 5,1000 --jobs 2                      (the same, from the CLI)
+    .venv/bin/python bench/bench.py --sizes 1000,10000 --baseline-size 400 --runs 3 \\
+        --then 8807fab --work /tmp/bench
+    kg bench --sizes 1000,10000 --then 8807fab --work /tmp/bench        (the same, from the CLI)
 
-For each size it measures, on the sample corpus (a size equal to the number of sample reports, 5)
-or on a scale corpus from :func:`bench/scale.make_corpus` (benchmark only, never accuracy):
+What it runs, each as its own process, the way a user runs it:
 
-* **rectkg**: ``build_corpus(jobs=N, write_views=False)`` into a fresh folder (worker processes,
-  the pyoxigraph/RocksDB store, deterministic Turtle), then the same build again with no file
-  changed, then every saved question (``kg/queries/*.rq``) on the store, median of several runs;
-* **baseline**: the straightforward single-process rdflib path on the first ``--baseline-cap``
-  reports: the same extraction (``process_file``), each report's quads added one by one to an
-  in-memory ``rdflib.Dataset`` (rdflib's N-Quads parser calls ``Graph.add`` per quad), the union
-  written with rdflib's Turtle serializer, the saved questions run with rdflib's SPARQL engine.
-  When the corpus is larger than the cap, the baseline's rates are per report and its totals are
-  extrapolated (labelled so); the query ratio compares both engines on the same capped graph.
+* **this tree**: ``kg build CORPUS --out OUT --no-views -q`` (bench/probe.py drives the tree's
+  own CLI and keeps its ``BuildSummary``), into an empty OUT each run; then ``kg build`` again with
+  nothing changed (the no-change rebuild);
+* **the code at ``--then COMMIT``** (the figures' "session start"): the same, from a checkout made
+  with ``git archive`` under the work folder, with its own virtualenv (``--then-jobs`` lists the
+  worker counts to try; the fastest at the first size is used at the others);
+* **rdflib**: the plain single-process path at ``--baseline-size`` reports: the same extraction,
+  every report's quads parsed into an ``rdflib.Dataset``, its Turtle; the same size is built by
+  both codes, so every comparison with rdflib is at the same size, never extrapolated;
+* **saved questions** on the ``--baseline-size`` stores: each question in a new process through
+  ``kg.query.run_query`` (as ``kg query NAME --out OUT`` answers it: store opened, answer read,
+  rows built), this tree and the other commit in turn, ``--runs`` times; the whole ``kg query``
+  process too; and rdflib's SPARQL on the same graph (this tree's ``nquads/``), each question in a
+  process forked from the loaded Dataset, stopped after ``--query-timeout`` seconds.
 
-Every phase runs in its own forked process, so each peak memory is that phase's own: the peak of
-the RSS summed over the phase's process tree (the build's parent and its workers), sampled every
-0.1 s. Wall times are wall-clock; ``cpu`` is user+system time of the whole process tree. The load
-average is printed: other work on the machine slows every wall-clock figure.
+Measured for every build from outside the process: wall time, the CPU of the whole process tree
+(``getrusage`` of the reaped children), the peak of the summed RSS (and PSS) of the process tree
+sampled from /proc every 0.1 s, the CPU of each thread of the build's main process (by name: its
+main thread, the store's loading thread, RocksDB's threads) and of its child processes; from the
+output folder: when ``kg.ttl`` and ``nquads/`` were complete and when the new generation was
+switched in (the store became queryable; the link's own time stamp); from the ``BuildSummary``:
+the split of the build (extract / tables / load / outputs) and the CPU of each worker step.
 
-Results go to ``bench/results/latest.md`` (and ``latest.json``) and are printed.
+Before each run it waits while the 1-minute load average is above ``--max-load`` or other
+processes use more than ``--max-others`` of the CPUs (sleeping in steps), and it records, for each
+run, the load and the other processes' CPU share before, during and after. Results go to
+``bench/results/latest.md`` and ``latest.json`` (every run's raw figures) and are printed.
 """
 from __future__ import annotations
 
@@ -29,73 +41,178 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
-import signal
 import statistics
+import subprocess
 import sys
+import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for _p in (str(ROOT), str(ROOT / "bench")):
+BENCH = ROOT / "bench"
+for _p in (str(ROOT), str(BENCH)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from kg.errors import KgError  # noqa: E402
+import probe  # noqa: E402  (bench/probe.py: the machine's load, what runs in each checkout)
 
-STEPS = ("ingest", "normalise", "extract", "resolve", "map", "render", "store", "export")
-RESULTS = ROOT / "bench" / "results"
-SAMPLES = ROOT / "data" / "corpus"
+RESULTS = BENCH / "results"
+PROBE = BENCH / "probe.py"
 MB = 1_000_000
 
+# issue 15's targets
 TARGETS = {
-    "mb_s": 2.0,            # MB/s of report text end to end
-    "wall_10k": 180.0,      # s for 10k reports
-    "rebuild_10k": 5.0,     # s for a no-change rebuild of 10k
-    "query_ms": 200.0,      # ms median per saved question on a ~1M-triple graph
-    "query_ratio": 10.0,    # × the rdflib baseline
-    "peak_10k": 2e9,        # bytes while building 10k
+    "files_mb_s_1k": 2.0,      # MB/s of report text to kg.ttl and the per-report N-Quads, 1k reports
+    "store_mb_s_1k": 0.8,      # MB/s of report text end to end to a queryable store, 1k reports
+    "store_s_10k": 360.0,      # s to a queryable store, 10k reports
+    "peak_10k": 2e9,           # bytes, the whole process tree, 10k reports
+    "rebuild_s": 1.0,          # s, a no-change rebuild (10k)
+    "query_ms": 300.0,         # ms, every saved question on disk at ~1M triples
+    "query_vs_rdflib": 10.0,   # × rdflib's SPARQL on the same graph
 }
 
 
-# ---------------------------------------------------------------------------- isolated phases
+class BenchError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------- the code measured
 @dataclass
-class Run:
-    """One phase run in its own process: its value, wall and CPU time, peak memory."""
-
-    value: object = None
-    wall: float = 0.0
-    cpu: float = 0.0
-    peak_rss: int = 0           # peak of the RSS summed over the process tree (sampled)
-    maxrss: int = 0             # ru_maxrss of the phase's own process
-    timed_out: bool = False
-    error: str | None = None
+class Code:
+    key: str        # "tree", "then"
+    label: str      # "this tree (c7d39b2)", "session start (8807fab)"
+    commit: str
+    python: str     # its virtualenv's python
+    kg: str         # its kg script
+    layout: str     # "gens" (OUT/current → gens/gen-N) or "store" (OUT/store → store.gens/gen-N)
+    jobs: int | None = None   # --jobs given to kg build (None: the code's own default)
 
 
-def _descendants(pid: int) -> list[int]:
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def this_tree(jobs: int | None) -> Code:
     try:
-        import psutil
+        commit = _git("rev-parse", "--short", "HEAD")
+        if _git("status", "--porcelain", "--untracked-files=no", "--", "kg"):
+            commit += "+uncommitted kg/"
+    except (OSError, subprocess.CalledProcessError):
+        commit = "?"
+    bindir = Path(sys.executable).parent
+    kg = bindir / "kg"
+    return Code("tree", f"this tree ({commit})", commit, sys.executable,
+                str(kg) if kg.is_file() else "", "gens", jobs)
 
-        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
-    except ImportError:
-        pass
-    except Exception:  # noqa: BLE001 - the process ended while we looked
-        return []
+
+def checkout(commit: str, work: Path, log) -> Code:
+    """The code at ``commit`` under ``work/code-SHORT`` (git archive) with its own virtualenv."""
+    try:
+        full = _git("rev-parse", "--verify", commit + "^{commit}")
+    except subprocess.CalledProcessError:
+        raise BenchError(f"--then {commit}: not a commit of {ROOT}") from None
+    short = full[:7]
+    folder = work / f"code-{short}"
+    ready = folder / ".bench-ready"
+    if not (ready.is_file() and ready.read_text().strip() == full):
+        log(f"[bench] making a checkout of {short} with its own virtualenv in {folder} …")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", full], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder / ".venv")], check=True)
+        subprocess.run([str(folder / ".venv/bin/pip"), "install", "-q", "-e", str(folder)],
+                       check=True, stdout=subprocess.DEVNULL)
+        ready.write_text(full)
+    layout = "gens" if "CURRENT = " in (folder / "kg" / "store.py").read_text(encoding="utf-8") \
+        else "store"
+    return Code("then", f"session start ({short})", short, str(folder / ".venv/bin/python"),
+                str(folder / ".venv/bin/kg"), layout)
+
+
+# ---------------------------------------------------------------------------- corpora
+def corpus(n: int, work: Path, seed: int) -> tuple[Path, list[Path], str]:
+    """A scale corpus of ``n`` reports in ``work/corpora`` (bench/scale.py): reused when there,
+    else the first ``n`` files of a larger one of the same seed (hard links: the first k files of a
+    corpus of n are the corpus of k), else generated."""
+    from scale import GENERATOR_VERSION, make_corpus
+
+    root = work / "corpora"
+    folder = root / f"scale-{n}-seed{seed}"
+
+    def read(f: Path) -> list[Path] | None:
+        try:
+            meta = json.loads((f / "SCALE.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        paths = [f / x for x in meta.get("files", [])]
+        if meta.get("generator") != GENERATOR_VERSION or meta.get("seed") != seed or \
+                not all(p.is_file() for p in paths):
+            return None
+        return paths
+
+    paths = read(folder)
+    if paths is not None and len(paths) == n:
+        return folder, paths, f"scale corpus ({n} reports, seed {seed}, reused)"
+    for other in sorted(root.glob(f"scale-*-seed{seed}")) if root.is_dir() else []:
+        big = read(other)
+        if big is not None and len(big) > n:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            for p in big[:n]:
+                os.link(p, folder / p.name)
+            (folder / "SCALE.json").write_text(json.dumps(
+                {"generator": GENERATOR_VERSION, "seed": seed, "n": n,
+                 "files": [p.name for p in big[:n]]}, indent=0), encoding="utf-8")
+            return folder, read(folder), f"scale corpus ({n} reports, seed {seed}, the first {n} of {other.name})"
+    t = time.perf_counter()
+    paths = make_corpus(folder, n, seed)
+    return folder, paths, f"scale corpus ({n} reports, seed {seed}, generated in {time.perf_counter() - t:.0f} s)"
+
+
+# ---------------------------------------------------------------------------- /proc
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def _tree(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
-        p = todo.pop()
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            continue
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
     return out
+
+
+def _stat(path: str) -> tuple[str, int] | None:
+    """(comm, utime + stime in clock ticks) of a /proc …/stat file.
+
+    >>> _stat(f"/proc/{os.getpid()}/stat")[1] >= 0
+    True
+    """
+    try:
+        with open(path) as f:
+            data = f.read()
+    except OSError:
+        return None
+    i = data.rindex(")")
+    rest = data[i + 2:].split()
+    return data[data.index("(") + 1:i], int(rest[11]) + int(rest[12])
 
 
 def _rss(pid: int) -> int:
@@ -106,276 +223,435 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _tree_rss(pid: int) -> int:
-    return sum(_rss(p) for p in [pid, *_descendants(pid)])
-
-
-def _kill_tree(pid: int) -> None:
-    for p in [*_descendants(pid), pid]:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _child(conn, fn, args) -> None:
+def _pss(pid: int) -> int:
     try:
-        value = fn(*args)
-        me = resource.getrusage(resource.RUSAGE_SELF)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        conn.send(("ok", value, me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                   me.ru_maxrss * 1024))
-    except BaseException:  # noqa: BLE001 - reported to the parent
-        conn.send(("error", traceback.format_exc(), 0.0, 0))
-    finally:
-        conn.close()
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
-def isolated(fn, *args, timeout: float | None = None, sample: bool = True) -> Run:
-    """Run ``fn(*args)`` in a forked process; measure it; kill it after ``timeout`` seconds."""
-    import multiprocessing as mp
+class Sampler(threading.Thread):
+    """Samples a process tree every ``interval`` s: the peak of the summed RSS (PSS every fifth
+    sample), the CPU of each thread of the root process and of each other process (the last
+    value seen)."""
 
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args))
-    run = Run()
-    t0 = time.perf_counter()
-    proc.start()
-    send.close()
-    msg = None
-    while True:
-        if recv.poll(0.1):
+    def __init__(self, pid: int, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.stop = threading.Event()
+        self.peak_rss = self.peak_pss = self.peak_rss_root = self.peak_rss_one = 0
+        self.threads: dict[int, tuple[str, int]] = {}
+        self.procs: dict[int, tuple[str, int]] = {}
+        self.samples = 0
+
+    def run(self) -> None:
+        k = 0
+        while not self.stop.is_set():
+            root_rss = _rss(self.pid)
+            if not root_rss:
+                break
+            tree = _tree(self.pid)
+            rss = [root_rss] + [_rss(p) for p in tree]
+            self.peak_rss = max(self.peak_rss, sum(rss))
+            self.peak_rss_root = max(self.peak_rss_root, root_rss)
+            self.peak_rss_one = max(self.peak_rss_one, max(rss))
+            if k % 5 == 0:
+                self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in [self.pid, *tree]))
+            for p in tree:
+                s = _stat(f"/proc/{p}/stat")
+                if s:
+                    self.procs[p] = s
             try:
-                msg = recv.recv()
-            except EOFError:
-                msg = None
-            break
-        if sample:
-            run.peak_rss = max(run.peak_rss, _tree_rss(proc.pid))
-        if not proc.is_alive() and not recv.poll(0):
-            break
-        if timeout is not None and time.perf_counter() - t0 > timeout:
-            _kill_tree(proc.pid)
-            run.timed_out = True
-            break
-    run.wall = time.perf_counter() - t0
-    proc.join()
-    recv.close()
-    if msg is None:
-        if not run.timed_out:
-            run.error = f"the phase's process died (exit code {proc.exitcode})"
-    elif msg[0] == "ok":
-        run.value, run.cpu, run.maxrss = msg[1], msg[2], msg[3]
-        run.peak_rss = max(run.peak_rss, run.maxrss)
-    else:
-        run.error = msg[1]
-    return run
+                tids = os.listdir(f"/proc/{self.pid}/task")
+            except OSError:
+                tids = []
+            for tid in tids:
+                s = _stat(f"/proc/{self.pid}/task/{tid}/stat")
+                if s:
+                    self.threads[int(tid)] = s
+            k += 1
+            self.samples = k
+            self.stop.wait(self.interval)
 
 
-# ---------------------------------------------------------------------------- the phases
-class _CpuClock:
-    """``time`` for kg.pipeline with perf_counter → process_time: its step timings become CPU time.
-
-    On a shared machine wall-clock steps mostly measure waiting for a CPU; CPU seconds per step do
-    not. Forked workers inherit the patch. (The phase's own wall time is measured here.)
-    """
-
-    perf_counter = staticmethod(time.process_time)
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
-def _cpu_steps() -> None:
-    import kg.pipeline
-
-    kg.pipeline.time = _CpuClock()
-
-
-def _ours_build(paths: list[Path], out: Path, jobs: int) -> dict:
-    from kg.pipeline import build_corpus
-
-    _cpu_steps()
-    t0 = time.perf_counter()
-    s = build_corpus(paths, out, jobs=jobs, write_views=False)
-    return {"wall": time.perf_counter() - t0, "built": s.reports_built, "skipped": s.reports_skipped,
-            "failures": s.failures[:5], "n_failures": len(s.failures), "triples": s.triples,
-            "timings": dict(s.timings), "totals": dict(s.totals)}
-
-
-def _time_query(run_once, runs: int, slow: float = 2.0) -> dict:
-    """Median seconds of ``runs`` runs after one warm-up (fewer runs when one is slow)."""
-    t = time.perf_counter()
-    rows = run_once()
-    first = time.perf_counter() - t
-    times = []
-    if first < slow:
-        for _ in range(runs):
-            t = time.perf_counter()
-            run_once()
-            times.append(time.perf_counter() - t)
-    else:
-        times = [first]
-    return {"median": statistics.median(times), "runs": len(times), "rows": rows}
-
-
-def _ours_queries(out: Path, queries: list[tuple[str, str]], runs: int, timeout: float,
-                  in_memory: bool = False) -> dict:
-    """Each saved question on the on-disk store (``kg query``), or on its in-memory copy
-    (``kg serve --in-memory``, ``Store.to_memory()``; the copy's load time is under ``_load``)."""
-    from kg.errors import QueryError
-    from kg.query import execute
-    from kg.store import Store
-
-    res = {}
-    with Store.open(out, read_only=True) as st:
-        db = st.db
-        if in_memory:
-            t = time.perf_counter()
-            db = st.to_memory()
-            res["_load"] = {"seconds": time.perf_counter() - t, "quads": len(db)}
-        for name, sparql in queries:
-            try:
-                res[name] = _time_query(lambda: len(execute(db, sparql, timeout=timeout, name=name)),
-                                        runs)
-            except QueryError as e:
-                res[name] = {"error": str(e)}
-    return res
-
-
-def _ours_queries_each(out: Path, queries: list[tuple[str, str]], runs: int, timeout: float) -> dict:
-    """Each saved question on the on-disk store in its own process, killed after ``timeout`` s
-    (a pyoxigraph query cannot be interrupted in-process, and one left running would slow the
-    next ones)."""
-    res = {}
-    for name, sparql in queries:
-        q = isolated(_ours_queries, out, [(name, sparql)], runs, timeout, timeout=timeout + 15,
-                     sample=False)
-        if q.timed_out:
-            res[name] = {"timeout": timeout}
-        elif q.error:
-            res[name] = {"error": q.error.strip().splitlines()[-1]}
+def _threads_by_role(threads: dict[int, tuple[str, int]], pid: int) -> dict[str, float]:
+    """CPU seconds of the root's threads grouped: main, the store's loader, RocksDB, other."""
+    out: dict[str, float] = {}
+    for tid, (comm, ticks) in threads.items():
+        if tid == pid or comm == "kg-main":
+            role = "main thread"
+        elif comm.startswith("kg-store-load"):
+            role = "store-load thread"
+        elif comm.lower().startswith("rocksdb"):
+            role = "RocksDB threads"
         else:
-            res[name] = q.value[name]
-    return res
-
-
-def _rdflib_query(ds, sparql: str, runs: int) -> dict:
-    from kg.vocab import PREFIXES
-
-    return _time_query(lambda: len(list(ds.query(sparql, initNs=PREFIXES))), runs)
-
-
-def _baseline(paths: list[Path], ttl: Path, queries: list[tuple[str, str]], runs: int,
-              q_timeout: float) -> dict:
-    """The straightforward path: same extraction, rdflib Dataset, rdflib Turtle, rdflib SPARQL."""
-    import rdflib
-
-    from kg.pipeline import process_file
-
-    _cpu_steps()
-    steps = {k: 0.0 for k in STEPS}
-    ds = rdflib.Dataset(default_union=True)
-    built = failed = 0
-    t0 = time.perf_counter()
-    for p in paths:
-        try:
-            r = process_file(p)
-        except KgError:
-            failed += 1
-            continue
-        for k, v in r.timings.items():
-            if k in steps:
-                steps[k] += v
-        t = time.process_time()
-        ds.parse(data=r.nquads, format="nquads")  # rdflib's parser: one Graph.add per quad
-        steps["store"] += time.process_time() - t
-        built += 1
-    t = time.process_time()
-    ds.serialize(destination=str(ttl), format="turtle")
-    steps["export"] = time.process_time() - t
-    wall = time.perf_counter() - t0
-    triples = len(ds)
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    out = {"wall": wall, "built": built, "n_failures": failed, "triples": triples, "timings": steps,
-           "cpu": me.ru_utime + me.ru_stime, "maxrss": me.ru_maxrss * 1024, "queries": {}}
-    for name, sparql in queries:  # each in its own process, so a runaway query can be stopped
-        q = isolated(_rdflib_query, ds, sparql, runs, timeout=q_timeout, sample=False)
-        if q.timed_out:
-            out["queries"][name] = {"timeout": q_timeout}
-        elif q.error:
-            out["queries"][name] = {"error": q.error.strip().splitlines()[-1]}
-        else:
-            out["queries"][name] = q.value
+            role = "other threads"
+        out[role] = out.get(role, 0.0) + ticks / probe.CLK_TCK
     return out
 
 
-def _pick_org(out: Path) -> str:
-    """An organisation label present in the graph (the first report's publisher, by label)."""
-    from kg.store import Store
+# ---------------------------------------------------------------------------- one measured run
+def wait_quiet(opts, log) -> dict:
+    """Sleep in steps while the machine is busy (1-minute load above ``opts.max_load`` or other
+    processes above ``opts.max_others`` of the CPUs); returns the state it started from."""
+    t0 = time.time()
+    said = 0.0
+    while True:
+        m = probe.machine(2.0)
+        waited = time.time() - t0
+        if (m["load1"] <= opts.max_load and m["others"] <= opts.max_others) or \
+                waited >= opts.max_wait:
+            m["waited_s"] = round(waited)
+            m["quiet"] = m["load1"] <= opts.max_load and m["others"] <= opts.max_others
+            return m
+        if waited - said >= 60 or said == 0:
+            log(f"[bench]   waiting for a quiet machine: load {m['load1']:.2f}, others "
+                f"{m['others'] * 100:.0f} % of the CPUs ({waited:.0f} s so far)")
+            said = waited or 0.001
+        time.sleep(min(15.0, opts.max_wait - waited + 0.1))
 
-    with Store.open(out, read_only=True) as st:
-        r = st.query("SELECT ?l WHERE { ?r a rk:Report ; dcterms:publisher ?o . "
-                     "?o skos:prefLabel|rdfs:label ?l } ORDER BY ?l LIMIT 1")
-    return r.rows[0][0].value if r.rows else "区委"
+
+def measure(cmd: list[str], opts, log, *, out: Path | None = None, result: Path | None = None,
+            quiet: bool = True, sample: bool = True, timeout: float | None = None,
+            windows: bool = True) -> dict:
+    """Run ``cmd`` once, measured; ``result`` is a JSON file the command writes (its own
+    figures); ``out`` an output folder whose kg.ttl, nquads/ and generation switch are timed.
+    ``quiet``: wait for a quiet machine first; ``windows``: measure the other processes' CPU
+    share in the 2 s before and after (else only the load average then)."""
+    if quiet:
+        before = wait_quiet(opts, log)
+    elif windows:
+        before = probe.machine(2.0)
+    else:
+        before = {"load1": round(os.getloadavg()[0], 2), "others": None}
+    if result is not None:
+        result.unlink(missing_ok=True)
+    b0, t0_ticks = probe.cpu_ticks()
+    c0 = probe.own_cpu()
+    start_epoch = time.time()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    sampler = Sampler(proc.pid) if sample else None
+    if sampler:
+        sampler.start()
+    try:
+        _, err = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        for p in [*_tree(proc.pid), proc.pid]:
+            try:
+                os.kill(p, 9)
+            except OSError:
+                pass
+        _, err = proc.communicate()
+        timed_out = True
+    wall = time.perf_counter() - t0
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+    b1, t1_ticks = probe.cpu_ticks()
+    cpu = probe.own_cpu() - c0
+    during = max(0.0, ((b1 - b0) / probe.CLK_TCK - cpu) / max(1e-9, (t1_ticks - t0_ticks) / probe.CLK_TCK))
+    run = {"wall": wall, "cpu": cpu, "exit": proc.returncode, "timed_out": timed_out,
+           "machine": {"before": before, "during_others": round(during, 3)}}
+    if proc.returncode and not timed_out:
+        run["stderr"] = err.decode("utf-8", "replace")[-2000:]
+    if sampler:
+        run.update(peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss,
+                   peak_rss_root=sampler.peak_rss_root, peak_rss_one=sampler.peak_rss_one,
+                   threads=_threads_by_role(sampler.threads, proc.pid),
+                   child_procs_cpu=sum(t for _, t in sampler.procs.values()) / probe.CLK_TCK,
+                   child_procs=len(sampler.procs), samples=sampler.samples)
+    if result is not None and result.is_file():
+        run["probe"] = json.loads(result.read_text(encoding="utf-8"))
+    if out is not None:
+        run.update(_output_times(out, start_epoch))
+    run["machine"]["after"] = probe.machine(2.0) if windows else \
+        {"load1": round(os.getloadavg()[0], 2), "others": None}
+    return run
 
 
-def saved_queries(org: str) -> list[tuple[str, str]]:
-    """Every saved question's SPARQL, required parameters filled (org = ``org``)."""
+def _output_times(out: Path, start: float) -> dict:
+    """When the outputs were complete, in seconds from the start: kg.ttl, nquads/ (the last file
+    written: shared.nq; the reports' files are hard links to pieces the workers wrote earlier),
+    and the switch to the new generation (the link's own time stamp: it is made, then renamed
+    into place)."""
+    got: dict = {}
+    times = []
+    for name in ("kg.ttl", "nquads/shared.nq", "nquads/analysis.nq"):
+        p = out / name
+        try:
+            times.append(os.stat(p).st_mtime - start)
+            got["t_" + name.split("/")[0].replace(".", "_")] = max(
+                got.get("t_" + name.split("/")[0].replace(".", "_"), 0.0), times[-1])
+        except OSError:
+            pass
+    if times:
+        got["t_files"] = max(times)
+    for link in ("current", "store"):
+        p = out / link
+        if os.path.islink(p):
+            got["t_switch"] = os.lstat(p).st_mtime - start
+            break
+    return got
+
+
+# ---------------------------------------------------------------------------- the measurements
+def build_cmd(code: Code, corpus_dir: Path, out: Path, summary: Path, jobs: int | None) -> list[str]:
+    cmd = [code.python, str(PROBE), "build", str(corpus_dir), str(out), "--summary", str(summary)]
+    return cmd + (["--jobs", str(jobs)] if jobs is not None else [])
+
+
+def _variant(code: Code, jobs: int | None) -> str:
+    return code.label + ("" if jobs is None else f", --jobs {jobs}")
+
+
+def builds(sets: list[tuple[Code, int | None]], corpus_dir: Path, n: int, opts, log,
+           work: Path, *, rebuilds: int = 0, runs: int | None = None,
+           runs_of: dict | None = None) -> dict:
+    """Fresh builds of ``corpus_dir`` by each (code, jobs), interleaved run by run (A B A B …, so
+    a drift of the machine's speed touches every variant alike); then ``rebuilds`` no-change
+    rebuilds of the last output of each."""
+    runs = runs or opts.runs
+    res: dict[str, dict] = {}
+    for r in range(max(runs_of.values()) if runs_of else runs):
+        for code, jobs in sets:
+            key = _variant(code, jobs)
+            if runs_of and r >= runs_of.get(key, runs):
+                continue
+            out = work / "out" / f"{code.key}-j{jobs}-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            summary = work / "out" / f"{code.key}-j{jobs}-{n}.summary.json"
+            log(f"[bench]   {key}: build {r + 1} of {runs_of.get(key, runs) if runs_of else runs} …")
+            run = measure(build_cmd(code, corpus_dir, out, summary, jobs), opts, log, out=out,
+                          result=summary, timeout=opts.build_timeout)
+            log(f"[bench]     {_describe(run)}")
+            res.setdefault(key, {"code": code.key, "jobs": jobs, "runs": [], "rebuilds": [],
+                                 "out": str(out), "short": "this tree" if code.key == "tree" else
+                                 code.commit + ("" if jobs is None else f" -j{jobs}")}
+                           )["runs"].append(run)
+    for code, jobs in sets:
+        key = _variant(code, jobs)
+        for r in range(rebuilds):
+            out = Path(res[key]["out"])
+            summary = work / "out" / f"{code.key}-j{jobs}-{n}.rebuild.json"
+            run = measure(build_cmd(code, corpus_dir, out, summary, jobs), opts, log,
+                          result=summary, timeout=opts.build_timeout)
+            log(f"[bench]   {key}: no-change rebuild {r + 1} of {rebuilds}: {_describe(run)}")
+            res[key]["rebuilds"].append(run)
+    return res
+
+
+def _describe(run: dict) -> str:
+    m = run["machine"]
+    p = run.get("probe") or {}
+    s = f"wall {run['wall']:.1f} s"
+    if "t_switch" in run:
+        s += f", queryable at {run['t_switch']:.1f} s"
+    if "peak_rss" in run:
+        s += f", peak {run['peak_rss'] / MB:,.0f} MB"
+    s += (f"; load {m['before']['load1']:.2f}→{m['after']['load1']:.2f}, others "
+          f"{m['before']['others'] * 100:.0f}/{m['during_others'] * 100:.0f}/"
+          f"{m['after']['others'] * 100:.0f} %")
+    if run.get("exit"):
+        s += f"; EXIT {run['exit']}: {(run.get('stderr') or '').strip().splitlines()[-1:]}"
+    if p.get("failed"):
+        s += f"; {p['failed']} files failed"
+    return s
+
+
+def rdflib_builds(paths: list[Path], n: int, opts, log, work: Path) -> dict:
+    listing = work / "out" / f"rdflib-{n}.files"
+    listing.parent.mkdir(parents=True, exist_ok=True)
+    listing.write_text("\n".join(str(p) for p in paths) + "\n", encoding="utf-8")
+    res = {"code": "rdflib", "jobs": 1, "runs": [], "rebuilds": [], "short": "rdflib"}
+    for r in range(opts.runs):
+        summary = work / "out" / f"rdflib-{n}.summary.json"
+        log(f"[bench]   rdflib: build {r + 1} of {opts.runs} …")
+        start = time.time()
+        run = measure([sys.executable, str(PROBE), "rdflib-build", str(listing),
+                       str(work / "out" / f"rdflib-{n}.ttl"), "--summary", str(summary)], opts, log,
+                      result=summary, timeout=opts.build_timeout)
+        p = run.get("probe") or {}
+        if p.get("queryable_at"):
+            run["t_switch"] = p["queryable_at"] - start
+        run["t_files"] = run["wall"]
+        log(f"[bench]     {_describe(run)}")
+        res["runs"].append(run)
+    return res
+
+
+def questions(org: str) -> list[dict]:
+    """Every saved question of this tree: its name, the parameters a user gives (organisation
+    needs an org), and its SPARQL with them filled in (for rdflib)."""
     from kg.query import fill_params, list_queries, load_saved
 
     out = []
     for name, _, _ in list_queries():
         q = load_saved(name)
-        values = {p: org for p, (required, _) in q.params.items() if required and p == "org"}
-        values.update({p: "" for p, (required, _) in q.params.items() if required and p not in values})
-        out.append((name, fill_params(q.text, values, q.params, name)))
+        params = {p: org for p, (required, _) in q.params.items() if required}
+        out.append({"name": name, "params": params,
+                    "sparql": fill_params(q.text, params, q.params, name)})
     return out
 
 
-# ---------------------------------------------------------------------------- corpora
-def corpus(n: int, work: Path, seed: int) -> tuple[list[Path], str]:
-    """The sample corpus when ``n`` is its size, else a scale corpus of ``n`` (cached in ``work``)."""
-    samples = sorted(p for p in SAMPLES.glob("*.txt"))
-    if n == len(samples):
-        return samples, f"sample corpus ({n} reports, data/corpus)"
-    from scale import GENERATOR_VERSION, make_corpus
-
-    folder = work / "corpora" / f"scale-{n}-seed{seed}"
-    index = folder / "SCALE.json"
-    if index.is_file():
-        meta = json.loads(index.read_text(encoding="utf-8"))
-        paths = [folder / f for f in meta.get("files", [])]
-        if meta.get("generator") == GENERATOR_VERSION and meta.get("seed") == seed and \
-                meta.get("n") == n and all(p.is_file() for p in paths):
-            return paths, f"scale corpus ({n} reports, seed {seed}, reused)"
-    t = time.perf_counter()
-    paths = make_corpus(folder, n, seed)
-    return paths, f"scale corpus ({n} reports, seed {seed}, generated in {time.perf_counter() - t:.1f} s)"
+def pick_org(code: Code, out: Path) -> str:
+    """An organisation's label in the graph (the first report publisher's, by label)."""
+    script = ("import sys\nfrom pathlib import Path\nfrom kg.query import run_query\n"
+              "r = run_query(Path(sys.argv[1]), 'SELECT ?l WHERE { ?r a rk:Report ; "
+              "dcterms:publisher ?o . ?o skos:prefLabel|rdfs:label ?l } ORDER BY ?l LIMIT 1')\n"
+              "print(r.rows[0][0].value if r.rows else '区委')\n")
+    return subprocess.run([code.python, "-c", script, str(out)], check=True, capture_output=True,
+                          text=True).stdout.strip() or "区委"
 
 
-# ---------------------------------------------------------------------------- formatting
-def _mb(b: float) -> str:
-    return f"{b / 1e6:,.0f} MB" if b >= 1e7 else f"{b / 1e6:,.1f} MB"
+def query_runs(codes: list[tuple[Code, Path]], qs: list[dict], opts, log, work: Path) -> dict:
+    """Each question, each code in turn, ``opts.runs`` times: a new process answering it through
+    ``kg.query.run_query``; then the whole ``kg query NAME --out OUT`` process, as often."""
+    res: dict[str, dict] = {}
+    for q in qs:
+        params = [x for k, v in q["params"].items() for x in ("--param", f"{k}={v}")]
+        entry = res.setdefault(q["name"], {})
+        before = wait_quiet(opts, log)
+        for r in range(opts.runs):
+            for code, out in codes:
+                result = work / "out" / f"query-{code.key}.json"
+                run = measure([code.python, str(PROBE), "query", str(out), q["name"], "--result",
+                               str(result), *params], opts, log, result=result, quiet=False,
+                              sample=False, timeout=opts.query_timeout + 30, windows=False)
+                entry.setdefault(code.key, {"runs": [], "cli": []})["runs"].append(_slim(run))
+                if code.kg:
+                    cli = measure([code.kg, "query", q["name"], "--out", str(out), *params],
+                                  opts, log, quiet=False, sample=False,
+                                  timeout=opts.query_timeout + 30, windows=False)
+                    entry[code.key]["cli"].append(_slim(cli))
+        entry["machine"] = {"before": before, "after": probe.machine(2.0)}
+        log(f"[bench]   {q['name']}: " + ", ".join(
+            f"{code.key} {_median([x['probe']['query_s'] for x in entry[code.key]['runs'] if 'probe' in x]) * 1000:,.0f} ms"
+            for code, _ in codes if any('probe' in x for x in entry[code.key]['runs'])))
+    return res
 
 
-def _x(a: float | None, b: float | None) -> str:
-    """a / b as a ratio (how many times), or — when undefined."""
-    if not a or not b:
-        return "—"
-    r = a / b
-    return f"{r:,.0f}×" if r >= 100 else f"{r:,.1f}×" if r >= 10 else f"{r:.2f}×"
+def _slim(run: dict) -> dict:
+    """A query run without the 2-second load windows of each process (the question's series has
+    them before and after)."""
+    m = run["machine"]
+    return {**run, "machine": {"load1_before": m["before"]["load1"], "load1_after": m["after"]["load1"],
+                               "during_others": m["during_others"]}}
 
 
-def _ratio(base: dict, ours: dict) -> str:
-    """rdflib's median over ours (≥ when rdflib was stopped at its time limit)."""
-    if "median" not in ours:
-        return "—"
-    if "median" in base:
-        return _x(base["median"], ours["median"])
-    if "timeout" in base:
-        return "≥ " + _x(base["timeout"], ours["median"])
-    return "—"
+def rdflib_query_runs(nq_dir: Path, qs: list[dict], opts, log, work: Path) -> dict:
+    qfile = work / "out" / "rdflib-questions.json"
+    qfile.write_text(json.dumps([{"name": q["name"], "sparql": q["sparql"]} for q in qs],
+                                ensure_ascii=False), encoding="utf-8")
+    result = work / "out" / "rdflib-queries.json"
+    log(f"[bench]   rdflib's SPARQL: loading {nq_dir} into a Dataset, then each question …")
+    run = measure([sys.executable, str(PROBE), "rdflib-queries", str(nq_dir), str(qfile),
+                   str(result), "--runs", str(opts.runs), "--timeout", str(opts.query_timeout)],
+                  opts, log, result=result,
+                  timeout=len(qs) * (opts.runs * opts.query_timeout + 30) + 900)
+    return {"run": {k: v for k, v in run.items() if k != "probe"}, "questions": run.get("probe") or {}}
+
+
+# ---------------------------------------------------------------------------- the driver
+def run(opts, log=print) -> str:
+    work = Path(opts.work).resolve()
+    (work / "out").mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tree = this_tree(opts.jobs)
+    then = checkout(opts.then, work, log) if opts.then else None
+    meta = _meta(opts, tree, then)
+    data: dict = {"meta": meta, "sizes": {}, "queries": None}
+    log(f"[bench] {tree.label}" + (f" against {then.label}" if then else "")
+        + f"; {opts.runs} runs of each; machine: load {meta['load_before']}")
+
+    then_jobs = opts.then_jobs or [None]
+    best_then: int | None = then_jobs[0]
+    sizes = sorted(set(opts.sizes) | ({opts.baseline_size} if opts.baseline_size else set()))
+    # the first size of --sizes first (it picks the other commit's --jobs), then the rest
+    order = [opts.sizes[0]] + [n for n in sizes if n != opts.sizes[0]]
+    for n in order:
+        folder, paths, label = corpus(n, work, opts.seed)
+        text_bytes = sum(p.stat().st_size for p in paths)
+        log(f"[bench] {label}: {text_bytes / MB:.1f} MB")
+        big = n >= opts.big
+        sets = [(tree, tree.jobs)]
+        if then:
+            sets += [(then, j) for j in (then_jobs if n == order[0] else [best_then])]
+        runs_of = {_variant(tree, tree.jobs): opts.big_runs if big else opts.runs}
+        if then:
+            runs_of.update({_variant(then, j): (opts.then_big_runs if big else opts.runs)
+                            for _, j in sets[1:]})
+            if big and not opts.then_big_runs:
+                sets = sets[:1]
+        res = builds(sets, folder, n, opts, log, work, rebuilds=opts.rebuilds, runs_of=runs_of)
+        if then and n == order[0] and len(then_jobs) > 1:
+            best_then = min(then_jobs, key=lambda j: _median(
+                [r["wall"] for r in res[_variant(then, j)]["runs"]]))
+        if n == opts.baseline_size and opts.rdflib:
+            res["rdflib"] = rdflib_builds(paths, n, opts, log, work)
+        data["sizes"][str(n)] = {"n": n, "label": label, "text_bytes": text_bytes, "builds": res}
+        _write(data)
+    if opts.baseline_size and opts.queries:
+        n = opts.baseline_size
+        res = data["sizes"][str(n)]["builds"]
+        tree_out = Path(res[_variant(tree, tree.jobs)]["out"])
+        codes = [(tree, tree_out)]
+        if then:
+            codes.append((then, Path(res[_variant(then, best_then)]["out"])))
+        org = pick_org(tree, tree_out)
+        qs = questions(org)
+        log(f"[bench] saved questions at {n} reports (org = {org}) …")
+        data["queries"] = {"n": n, "org": org, "codes": {c.key: c.label for c, _ in codes},
+                           "by_code": query_runs(codes, qs, opts, log, work)}
+        if opts.rdflib:
+            data["queries"]["rdflib"] = rdflib_query_runs(tree_out / "nquads", qs, opts, log, work)
+        _write(data)
+    meta["load_after"] = _load()
+    meta["finished"] = time.strftime("%Y-%m-%d %H:%M")
+    text = render(data)
+    (RESULTS / "latest.md").write_text(text, encoding="utf-8")
+    _write(data)
+    return text
+
+
+def _write(data: dict) -> None:
+    (RESULTS / "latest.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str),
+                                         encoding="utf-8")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _meta(opts, tree: Code, then: Code | None) -> dict:
+    model = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), model)
+    except OSError:
+        pass
+    import pyoxigraph
+    import rdflib
+
+    return {"started": time.strftime("%Y-%m-%d %H:%M"), "command": opts.command,
+            "cpus": os.cpu_count(), "cpu_model": model,
+            "mem_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1),
+            "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__,
+            "rdflib": rdflib.__version__, "tree": tree.label, "then": then.label if then else None,
+            "runs": opts.runs, "big_runs": opts.big_runs, "then_big_runs": opts.then_big_runs,
+            "max_load": opts.max_load, "max_others": opts.max_others, "load_before": _load()}
+
+
+# ---------------------------------------------------------------------------- figures
+def _median(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
 
 
 def _s(x: float | None) -> str:
@@ -384,411 +660,404 @@ def _s(x: float | None) -> str:
     return f"{x:,.0f} s" if x >= 100 else f"{x:.1f} s" if x >= 1 else f"{x * 1000:.0f} ms"
 
 
-def _rate(x: float | None, unit: str) -> str:
-    if not x:
+def _ms(x: float | None) -> str:
+    if x is None:
         return "—"
-    return f"{x:,.0f} {unit}" if x >= 100 else f"{x:.2f} {unit}" if x < 10 else f"{x:.1f} {unit}"
+    return f"{x * 1000:,.0f}" if x >= 0.1 else f"{x * 1000:.1f}"
 
 
-def _qms(q: dict | None) -> str:
-    if not q:
+def _mb(b: float | None) -> str:
+    if not b:
         return "—"
-    if "timeout" in q:
-        return f"> {q['timeout'] * 1000:,.0f} (stopped)"
-    if "error" in q:
-        return "error"
-    return f"{q['median'] * 1000:,.1f}"
+    return f"{b / 1e9:.2f} GB" if b >= 1e9 else f"{b / MB:,.0f} MB"
+
+
+def _x(a: float | None, b: float | None) -> str:
+    """a / b, how many times (— when undefined).
+
+    >>> _x(3, 2), _x(250, 1), _x(None, 1)
+    ('1.50×', '250×', '—')
+    """
+    if not a or not b:
+        return "—"
+    r = a / b
+    return f"{r:,.0f}×" if r >= 100 else f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
+
+
+def _range(xs: list[float], fmt) -> str:
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "—"
+    return fmt(min(xs)) if len(xs) == 1 or min(xs) == max(xs) else f"{fmt(min(xs))}–{fmt(max(xs))}"
+
+
+def _load_cell(runs: list[dict]) -> str:
+    """The machine around these runs: 1-minute load before → after; other processes' share of the
+    CPUs before / during / after (each as the range over the runs)."""
+    def pct(x):
+        return f"{x * 100:.0f}"
+
+    m = [r["machine"] for r in runs]
+    return (f"load {_range([x['before']['load1'] for x in m], lambda v: f'{v:.2f}')} → "
+            f"{_range([x['after']['load1'] for x in m], lambda v: f'{v:.2f}')}; others "
+            f"{_range([x['before']['others'] for x in m], pct)} / "
+            f"{_range([x['during_others'] for x in m], pct)} / "
+            f"{_range([x['after']['others'] for x in m], pct)} %")
 
 
 @dataclass
-class SizeResult:
-    n: int
-    label: str
-    text_bytes: int
-    ours: Run
-    rebuild: Run
-    queries: Run
-    sub_n: int
-    sub_bytes: int
-    sub_queries: Run
-    base: Run
-    sub_queries_mem: Run | None = None
-    notes: list[str] = field(default_factory=list)
+class Fig:
+    """The medians of one variant's runs."""
+
+    runs: list[dict] = field(default_factory=list)
+
+    def med(self, key: str, sub: str | None = None) -> float | None:
+        vals = []
+        for r in self.runs:
+            v = r.get(key) if sub is None else (r.get(key) or {}).get(sub)
+            vals.append(v)
+        return _median(vals)
+
+    def timing(self, k: str) -> float | None:
+        return _median([((r.get("probe") or {}).get("timings") or {}).get(k) for r in self.runs])
+
+    def probe(self, k: str):
+        return _median([(r.get("probe") or {}).get(k) for r in self.runs])
+
+    def ok(self) -> bool:
+        return bool(self.runs) and all(not r.get("exit") and not r.get("timed_out") for r in self.runs)
 
 
-def render(results: list[SizeResult], meta: dict) -> str:
-    """The benchmark's markdown report."""
-    L = [f"# rectkg benchmark — {meta['date']}", "",
-         f"`{meta['command']}`", "",
-         f"Machine: {meta['cpus']} CPUs ({meta['cpu_model']}), {meta['mem_gb']:.0f} GB RAM; Python "
-         f"{meta['python']}, pyoxigraph {meta['pyoxigraph']}, rdflib {meta['rdflib']}; jobs={meta['jobs']}. "
-         f"Load average before/after: {meta['load_before']} / {meta['load_after']} "
-         f"(anything above {meta['cpus']} means other work shared the CPUs and every wall-clock "
-         "figure is slower than on a quiet machine).", "",
-         "rectkg = `build_corpus(jobs=N, write_views=False)` (worker processes, pyoxigraph/RocksDB "
-         "store, deterministic Turtle). Baseline = the straightforward single-process rdflib path: "
-         "same extraction, quads added one by one to an in-memory `rdflib.Dataset`, rdflib's Turtle "
-         "serializer, rdflib's SPARQL engine. Ratio = how many times faster (or smaller) rectkg is. "
-         "Peak memory = peak of the RSS summed over the phase's processes (sampled every 0.1 s).", ""]
-    for r in results:
-        o = r.ours.value or {}
-        b = r.base.value or {}
-        capped = r.sub_n < r.n
-        scale = r.n / r.sub_n if r.sub_n else 1
-        L += [f"## {r.label}", ""]
-        if r.ours.error or r.base.error:
-            L += [f"**errors**: rectkg: {(r.ours.error or 'none').splitlines()[-1]}; baseline: "
-                  f"{(r.base.error or 'none').splitlines()[-1]}", ""]
-        if capped:
-            L += [f"The baseline ran on the first {r.sub_n} reports ({_mb(r.sub_bytes)}); its rates are "
-                  f"per report and its totals marked *ext.* are extrapolated ×{scale:g} (linear).", ""]
-        ow, bw = o.get("wall"), b.get("wall")
-        L += ["| | rectkg | baseline (rdflib) | ratio |", "|---|---:|---:|---:|"]
-        L.append(f"| reports built (failed) | {o.get('built', 0)} ({o.get('n_failures', 0)}) | "
-                 f"{b.get('built', 0)} ({b.get('n_failures', 0)}) | |")
-        L.append(f"| report text | {_mb(r.text_bytes)} | {_mb(r.sub_bytes)} | |")
-        L.append(f"| triples | {o.get('triples', 0):,} | {b.get('triples', 0):,} | |")
-        L.append(f"| wall time | {_s(ow)} | {_s(bw)}" + (f" (*ext.* {_s(bw * scale)})" if capped and bw else "")
-                 + f" | {_x(bw * scale if bw else None, ow)} |")
-        est_o, est_b = _quiet_estimate(o.get("timings", {}), meta["jobs"]), sum((b.get("timings") or {}).values())
-        L.append(f"| wall time on an idle machine (*est.* from CPU per step) | {_s(est_o)} | {_s(est_b)}"
-                 + (f" (*ext.* {_s(est_b * scale)})" if capped and est_b else "")
-                 + f" | {_x(est_b * scale if est_b else None, est_o)} |")
-        rps_o = o.get("built", 0) / ow if ow else None
-        rps_b = b.get("built", 0) / bw if bw else None
-        mbs_o = r.text_bytes / MB / ow if ow else None
-        mbs_b = r.sub_bytes / MB / bw if bw else None
-        tps_o = o.get("triples", 0) / ow if ow else None
-        tps_b = b.get("triples", 0) / bw if bw else None
-        L.append(f"| reports/s | {_rate(rps_o, '')} | {_rate(rps_b, '')} | {_x(rps_o, rps_b)} |")
-        L.append(f"| MB/s of text | {_rate(mbs_o, '')} | {_rate(mbs_b, '')} | {_x(mbs_o, mbs_b)} |")
-        L.append(f"| triples/s | {_rate(tps_o, '')} | {_rate(tps_b, '')} | {_x(tps_o, tps_b)} |")
-        L.append(f"| CPU time (all processes) | {_s(r.ours.cpu)} | {_s(b.get('cpu'))} | |")
-        bpeak = b.get("maxrss")
-        L.append(f"| peak memory | {_mb(r.ours.peak_rss)} | {_mb(bpeak) if bpeak else '—'}"
-                 + (" (for the capped run)" if capped else "") + f" | {_x(bpeak, r.ours.peak_rss)} |")
-        rw = (r.rebuild.value or {}).get("wall")
-        L.append(f"| no-change rebuild | {_s(rw)} ({(r.rebuild.value or {}).get('skipped', 0)} skipped) | "
-                 f"{_s(bw * scale if bw else None)} (no incremental path: a full rebuild{', *ext.*' if capped else ''}) | "
-                 f"{_x(bw * scale if bw else None, rw)} |")
-        L += ["", "Per step, CPU seconds (ReportResult.timings and BuildSummary.timings with the "
-              "pipeline's clock set to CPU time; rectkg's ingest…render are summed over its workers "
-              "(render = the report's kg.ttl part), its store and export (saving the parts, writing "
-              "kg.ttl) run in the parent process):", "",
-              "| step | rectkg total | rectkg ms/report | baseline ms/report | ratio |",
-              "|---|---:|---:|---:|---:|"]
-        ot, bt = o.get("timings", {}), b.get("timings", {})
-        nb_o, nb_b = max(o.get("built", 0), 1), max(b.get("built", 0), 1)
-        for k in STEPS:
-            a, c = ot.get(k), bt.get(k)
-            pa = a / nb_o * 1000 if a is not None else None
-            pc = c / nb_b * 1000 if c is not None else None
-            L.append(f"| {k} | {_s(a)} | {pa:,.1f} | {pc:,.1f} | {_x(pc, pa)} |" if pa is not None and pc is not None
-                     else f"| {k} | {_s(a)} | {'—' if pa is None else f'{pa:,.1f}'} | "
-                          f"{'—' if pc is None else f'{pc:,.1f}'} | — |")
-        qo = r.queries.value or {}
-        qs = r.sub_queries.value or {}
-        qb = b.get("queries", {})
-        L += ["", f"Saved questions, median ms (after a warm-up; fewer runs when a run takes > 2 s; "
-                  f"baseline stopped after its time limit). rectkg on the {r.n}-report graph "
-                  f"({o.get('triples', 0):,} triples)" + (f", and both engines on the {r.sub_n}-report graph "
-                                                          f"({b.get('triples', 0):,} triples) for the ratio" if capped else "") + ":", ""]
-        qm = (r.sub_queries_mem.value or {}) if r.sub_queries_mem else {}
-        if "_load" in qm:
-            L += [f"In memory = the same questions on `Store.to_memory()` (what `kg serve --in-memory` "
-                  f"queries), a copy of the {r.sub_n}-report store loaded in {_s(qm['_load']['seconds'])} "
-                  f"({qm['_load']['quads']:,} quads).", ""]
-        if capped:
-            L += ["| question | rows | rectkg | rows (capped) | rectkg (capped) | in memory (capped) | "
-                  "rdflib (capped) | ratio | ratio in memory |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        else:
-            L += ["| question | rows | rectkg | in memory | rdflib | ratio | ratio in memory |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
-        for name in sorted((set(qo) | set(qb)) - {"_load"}):
-            a = qo.get(name, {})
-            s_ = qs.get(name, {}) if capped else a
-            m_ = qm.get(name, {})
-            c = qb.get(name, {})
-            rows_b = c.get("rows", "—")
-            if capped:
-                L.append(f"| {name} | {a.get('rows', '—')} | {_qms(a)} | {s_.get('rows', '—')}"
-                         f"{'' if rows_b in ('—', s_.get('rows')) else f' (rdflib {rows_b})'} | {_qms(s_)} | "
-                         f"{_qms(m_)} | {_qms(c)} | {_ratio(c, s_)} | {_ratio(c, m_)} |")
-            else:
-                L.append(f"| {name} | {a.get('rows', '—')}"
-                         f"{'' if rows_b in ('—', a.get('rows')) else f' (rdflib {rows_b})'} | {_qms(a)} | "
-                         f"{_qms(m_)} | {_qms(c)} | {_ratio(c, a)} | {_ratio(c, m_)} |")
-        errors = {name: c["error"] for name, c in qb.items() if "error" in c}
-        errors.update({name: c["error"] for name, c in list(qo.items()) + list(qs.items()) + list(qm.items())
-                       if "error" in c})
-        L += [f"- error in {name}: {msg}" for name, msg in sorted(errors.items())]
-        L += [f"- {x}" for x in r.notes]
-        L.append("")
-    L += _targets(results, meta["jobs"])
-    return "\n".join(L) + "\n"
+def _figs(size: dict) -> dict[str, Fig]:
+    return {k: Fig(v["runs"]) for k, v in size["builds"].items()}
 
 
-def _quiet_estimate(t: dict, jobs: int) -> float | None:
-    """Wall time if nothing else ran: the workers' and the parent's CPU shared over the cores
-    (they overlap), but never less than the parent's own CPU or the workers' over ``jobs``."""
-    if not t:
-        return None
-    workers = sum(t.get(k, 0.0) for k in ("ingest", "normalise", "extract", "resolve", "map", "render"))
-    parent = t.get("store", 0.0) + t.get("export", 0.0)
-    cores = max(min(jobs + 1, os.cpu_count() or 1), 1)
-    return max((workers + parent) / cores, parent, workers / max(jobs, 1))
+def _build_table(size: dict, data: dict) -> list[str]:
+    figs = _figs(size)
+    builds = size["builds"]
+    n, tb = size["n"], size["text_bytes"]
+    keys = list(figs)
+    base = "rdflib" if "rdflib" in figs else None
+    L = ["| | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+
+    def row(label, f):
+        L.append(f"| {label} | " + " | ".join(f(k, figs[k]) for k in keys) + " |")
+
+    def versus(k, fig, key):
+        """How many times faster this tree is than each other variant (below 1: slower); the
+        other commit's columns against rdflib only."""
+        if builds[k]["code"] == "rdflib":
+            return ""
+        others = [o for o in keys if builds[o]["code"] == "then"] if builds[k]["code"] == "tree" else []
+        others += [base] if base else []
+        out = []
+        for o in others:
+            a, b = fig.med(key), figs[o].med(key)
+            if a and b:
+                out.append(f"{_x(b, a)} {builds[o].get('short', o)}")
+        return ("; × faster than " + ", ".join(out)) if out else ""
+
+    row("runs (each a fresh build into an empty folder)", lambda k, f: f"{len(f.runs)}"
+        + ("" if f.ok() else " **(failed or stopped: see latest.json)**"))
+    row("wall time of the whole command, median (min–max)", lambda k, f:
+        f"{_s(f.med('wall'))} ({_range([r['wall'] for r in f.runs], _s)})" + versus(k, f, "wall"))
+    row("MB/s of report text over the wall time", lambda k, f: f"{tb / MB / f.med('wall'):.2f}"
+        if f.med("wall") else "—")
+    row("reports/s", lambda k, f: f"{n / f.med('wall'):.1f}" if f.med("wall") else "—")
+    row("kg.ttl and nquads/ complete at (MB/s)", lambda k, f:
+        f"{_s(f.med('t_files'))} ({tb / MB / f.med('t_files'):.2f})" if f.med("t_files") else "—")
+    row("queryable store at (MB/s)", lambda k, f:
+        f"{_s(f.med('t_switch'))} ({tb / MB / f.med('t_switch'):.2f})" + versus(k, f, "t_switch")
+        + (" (in memory, rdflib)" if k == "rdflib" else "") if f.med("t_switch") else "—")
+    row("peak memory, process tree (sum of RSS; of PSS)", lambda k, f:
+        f"{_mb(f.med('peak_rss'))}; {_mb(f.med('peak_pss'))}")
+    row("CPU of the process tree", lambda k, f: _s(f.med("cpu")))
+    row("machine: 1-min load before → after; others' CPU share before / during / after",
+        lambda k, f: _load_cell(f.runs))
+    rebuilds = {k: builds[k].get("rebuilds") or [] for k in keys}
+    if any(rebuilds.values()):
+        row("no-change rebuild (`kg build` again), whole command, median (min–max)", lambda k, f:
+            f"{_s(_median([r['wall'] for r in rebuilds[k]]))} "
+            f"({_range([r['wall'] for r in rebuilds[k]], _s)}; {len(rebuilds[k])} runs; in the build "
+            f"{_s(_median([(r.get('probe') or {}).get('seconds') for r in rebuilds[k]]))})"
+            if rebuilds[k] else "—")
+        row("… its machine", lambda k, f: _load_cell(rebuilds[k]) if rebuilds[k] else "—")
+    return L
 
 
-def _targets(results: list[SizeResult], jobs: int) -> list[str]:
-    L = ["## Targets (issue 7)", "", "| target | measured | met |", "|---|---|---|"]
-    ok = lambda c: "yes" if c else "**no**"  # noqa: E731
-    big = max(results, key=lambda r: r.n)
-    o = big.ours.value or {}
-    est = _quiet_estimate(o.get("timings", {}), jobs)
-    if o.get("wall"):
-        mbs = big.text_bytes / MB / o["wall"]
-        extra = f" (idle-machine *est.* {big.text_bytes / MB / est:.2f})" if est else ""
-        L.append(f"| ≥ 2 MB/s end to end | {mbs:.2f} MB/s on {big.n} reports{extra} | "
-                 f"{ok(mbs >= TARGETS['mb_s'])} |")
-    ten = next((r for r in results if r.n >= 10_000), None)
-    if ten and ten.ours.value:
-        w = ten.ours.value["wall"] * 10_000 / ten.n
-        L.append(f"| 10k reports < 3 min | {_s(w)} | {ok(w < TARGETS['wall_10k'])} |")
-        rb = (ten.rebuild.value or {}).get("wall")
-        if rb is not None:
-            L.append(f"| no-change rebuild of 10k < 5 s | {_s(rb)} | {ok(rb < TARGETS['rebuild_10k'])} |")
-        L.append(f"| peak memory < 2 GB for 10k | {_mb(ten.ours.peak_rss)} | "
-                 f"{ok(ten.ours.peak_rss < TARGETS['peak_10k'])} |")
-    elif o.get("wall") and big.n >= 100:
-        w = o["wall"] / big.n * 10_000
-        extra = f" (idle-machine *est.* {_s(est / big.n * 10_000)})" if est else ""
-        L.append(f"| 10k reports < 3 min | *extrapolated* from {big.n}: {_s(w)}{extra} | "
-                 f"{ok(w < TARGETS['wall_10k'])} |")
-        L.append(f"| peak memory < 2 GB for 10k | {_mb(big.ours.peak_rss)} already for {big.n} | "
-                 f"{ok(big.ours.peak_rss * 10_000 / big.n < TARGETS['peak_10k'])} |")
-        rb = (big.rebuild.value or {}).get("wall")
-        if rb is not None:
-            L.append(f"| no-change rebuild of 10k < 5 s | *extrapolated* from {big.n}: "
-                     f"{_s(rb / big.n * 10_000)} | {ok(rb / big.n * 10_000 < TARGETS['rebuild_10k'])} |")
-    # the graph around 1M triples: the capped one (or the largest, when it is not capped)
-    near = min(results, key=lambda r: abs((r.base.value or {}).get("triples", 0) - 1_000_000))
-    triples = (near.base.value or {}).get("triples", 0)
-    disk = (near.sub_queries.value or {}) if near.sub_n < near.n else (near.queries.value or {})
-    mem = (near.sub_queries_mem.value or {}) if near.sub_queries_mem else {}
-    for label, qs in (("on disk (`kg query`)", disk), ("in memory (`kg serve --in-memory`)", mem)):
-        qs = {k: v for k, v in qs.items() if k != "_load"}
-        if not qs:
+# phases and steps in the order they happen
+ORDER = ["ingest", "normalise", "extract", "resolve", "map", "render", "serialise", "write", "tables",
+         "store", "load", "export", "outputs"]
+
+
+def _split_table(size: dict) -> list[str]:
+    """The build's split, from its BuildSummary, per code; and where the CPU went (from /proc)."""
+    figs = _figs(size)
+    n = size["n"]
+    L = []
+    for k, fig in figs.items():
+        if not fig.runs or not (fig.runs[0].get("probe") or {}).get("timings"):
             continue
-        worst = max(qs, key=lambda k: qs[k].get("median", 1e9))
-        slow = qs[worst].get("median")
-        over = sorted(k for k, v in qs.items() if v.get("median", 1e9) * 1000 >= TARGETS["query_ms"])
-        med = statistics.median(v["median"] for v in qs.values() if "median" in v) * 1000
-        L.append(f"| every question < 200 ms median on ~1M triples, {label} | {triples:,} triples: "
-                 f"median of the medians {med:,.0f} ms; slowest {worst} "
-                 + (f"{slow * 1000:,.0f} ms" if slow else "error")
-                 + f"; {len(over)} of {len(qs)} over 200 ms{' (' + ', '.join(over) + ')' if over else ''} | "
-                 f"{ok(not over)} |")
-        ratios = []
-        for name, c in ((near.base.value or {}).get("queries") or {}).items():
-            s_ = qs.get(name, {})
-            if "median" in s_ and ("median" in c or "timeout" in c):
-                ratios.append(((c.get("median") or c.get("timeout")) / s_["median"], name))
+        keys = sorted({t for r in fig.runs for t in ((r.get("probe") or {}).get("timings") or {})},
+                      key=lambda t: (ORDER.index(t.split()[-1]) if t.split()[-1] in ORDER else 99, t))
+        phases = [t for t in keys if not t.startswith("worker ")]
+        steps = [t for t in keys if t.startswith("worker ")]
+        wall = fig.med("wall")
+        L += [f"**{k}** ({len(fig.runs)} runs, medians):", ""]
+        L += ["| phase of the build's main process (wall; rdflib: CPU of its one thread) | s | "
+              "share of the command's wall |",
+              "|---|---:|---:|"]
+        for t in phases:
+            v = fig.timing(t)
+            L.append(f"| {t} | {v:.1f} | {v / wall * 100:.0f} % |" if v is not None and wall else f"| {t} | — | |")
+        imp = fig.probe("import_s")
+        if imp is not None:
+            L.append(f"| start-up (interpreter, imports) | {imp:.2f} | {imp / wall * 100:.0f} % |")
+        if steps:
+            L += ["", "| worker step (CPU, summed over reports) | s | ms a report |", "|---|---:|---:|"]
+            tot = 0.0
+            for t in steps:
+                v = fig.timing(t) or 0.0
+                tot += v
+                L.append(f"| {t[7:]} | {v:.1f} | {v / n * 1000:.1f} |")
+            L.append(f"| all worker steps | {tot:.1f} | {tot / n * 1000:.1f} |")
+        roles = sorted({x for r in fig.runs for x in (r.get("threads") or {})})
+        if roles:
+            L += ["", "| CPU by thread and process (sampled from /proc) | s | ms a report |",
+                  "|---|---:|---:|"]
+            for role in roles:
+                v = _median([(r.get("threads") or {}).get(role, 0.0) for r in fig.runs])
+                L.append(f"| main process: {role} | {v:.1f} | {v / n * 1000:.1f} |")
+            v = fig.med("child_procs_cpu")
+            L.append(f"| child processes (workers, answer-table workers) | {v:.1f} | {v / n * 1000:.1f} |")
+            v = fig.med("cpu")
+            L.append(f"| whole tree (getrusage) | {v:.1f} | {v / n * 1000:.1f} |")
+        L.append("")
+    return L
+
+
+def _query_table(q: dict) -> list[str]:
+    by = q["by_code"]
+    rd = (q.get("rdflib") or {}).get("questions") or {}
+    codes = q["codes"]
+    L = [f"Each cell the median of the runs in new processes; `kg.query.run_query` (store opened, "
+         f"answer read, rows built), and in brackets the whole `kg query NAME --out OUT` process "
+         f"(start-up, imports, table printed); organisation asked for org = {q['org']}.", "",
+         "| question | " + " | ".join(f"{codes[c]}: ms (whole `kg query`)" for c in codes)
+         + " | rdflib SPARQL, ms | rows | vs session start | vs rdflib | machine: load before → after; others before / after |",
+         "|---|" + "---:|" * len(codes) + "---:|---:|---:|---:|---|"]
+    summary = {"over": [], "slower": [], "below": [], "tree": {}, "then": {}, "rdflib": {}, "ratios": {}}
+    for name, entry in by.items():
+        cells, meds = [], {}
+        for c in codes:
+            runs = [r for r in entry.get(c, {}).get("runs", []) if "probe" in r]
+            cli = [r["wall"] for r in entry.get(c, {}).get("cli", []) if not r.get("exit")]
+            meds[c] = _median([r["probe"]["query_s"] for r in runs])
+            cells.append(f"{_ms(meds[c])} ({_ms(_median(cli))})" if meds[c] is not None else
+                         "error" if entry.get(c) else "—")
+            summary[c][name] = meds[c]
+        r = rd.get(name) or {}
+        rmed = _median(r.get("times") or [])
+        if r.get("stopped") and not r.get("times"):
+            rcell, rlow = f"> {r['timeout'] * 1000:,.0f} (stopped)", r["timeout"]
+        elif r.get("stopped"):
+            rcell, rlow = f"{_ms(rmed)} ({len(r['times'])} runs, then stopped)", rmed
+        else:
+            rcell, rlow = (f"{_ms(rmed)}" if rmed else "—"), rmed
+        summary["rdflib"][name] = rlow
+        rows = {c: _median([x["probe"]["rows"] for x in entry.get(c, {}).get("runs", []) if "probe" in x])
+                for c in codes}
+        rows_cell = " / ".join(f"{int(v):,}" if v is not None else "—" for v in rows.values())
+        if r.get("rows") is not None:
+            rows_cell += f" / {r['rows']:,}"
+        t = meds.get("tree")
+        vs_then = _x(meds.get("then"), t) if "then" in meds else "—"
+        vs_rdf = ("≥ " if r.get("stopped") else "") + _x(rlow, t) if rlow else "—"
+        summary["ratios"][name] = (rlow / t if rlow and t else None, bool(r.get("stopped")))
+        m = entry.get("machine") or {}
+        mcell = (f"load {m['before']['load1']:.2f} → {m['after']['load1']:.2f}; others "
+                 f"{m['before']['others'] * 100:.0f} / {m['after']['others'] * 100:.0f} %") if m else "—"
+        L.append(f"| {name} | " + " | ".join(cells) + f" | {rcell} | {rows_cell} | {vs_then} | {vs_rdf} | {mcell} |")
+        if t is not None and t * 1000 >= TARGETS["query_ms"]:
+            summary["over"].append((name, t))
+        if t is not None and meds.get("then") is not None and t > meds["then"]:
+            summary["slower"].append((name, t, meds["then"]))
+        if t is not None and rlow and rlow / t < TARGETS["query_vs_rdflib"]:
+            summary["below"].append((name, rlow / t))
+    load = (q.get("rdflib") or {}).get("questions", {}).get("_load")
+    if load:
+        L += ["", f"rdflib loaded this tree's `nquads/` ({load['triples']:,} triples) in "
+                  f"{load['seconds']:.0f} s; its questions ran in processes forked from it, each "
+                  f"question's runs one after another (its first run included), each stopped after "
+                  f"{next((v.get('timeout') for v in rd.values() if isinstance(v, dict) and 'timeout' in v), 0):g} s."]
+    L.append("")
+    q["_summary"] = summary
+    return L
+
+
+def _targets(data: dict) -> list[str]:
+    L = ["## Issue 15's targets, as measured", "", "| target | measured | met |", "|---|---|---|"]
+    ok = lambda c: "met" if c else "**not met**"  # noqa: E731
+    sizes = {int(k): v for k, v in data["sizes"].items()}
+
+    def tree_fig(n):
+        s = sizes.get(n)
+        if not s:
+            return None, None
+        k = next((k for k, v in s["builds"].items() if v["code"] == "tree"), None)
+        return (Fig(s["builds"][k]["runs"]), s) if k else (None, s)
+
+    f1, s1 = tree_fig(1000)
+    if f1 and f1.med("t_files"):
+        mbs = s1["text_bytes"] / MB / f1.med("t_files")
+        L.append(f"| 1k reports ≥ 2 MB/s to kg.ttl and the per-report N-Quads | {mbs:.2f} MB/s "
+                 f"(complete at {_s(f1.med('t_files'))}, median of {len(f1.runs)}) | "
+                 f"{ok(mbs >= TARGETS['files_mb_s_1k'])} |")
+    if f1 and f1.med("t_switch"):
+        mbs = s1["text_bytes"] / MB / f1.med("t_switch")
+        then = next((Fig(v["runs"]) for v in s1["builds"].values() if v["code"] == "then"
+                     and v["runs"]), None)
+        extra = ""
+        if then and then.med("t_switch"):
+            extra = (f"; session start {s1['text_bytes'] / MB / then.med('t_switch'):.2f} MB/s, "
+                     f"{_x(then.med('t_switch'), f1.med('t_switch'))} of it")
+        L.append(f"| 1k reports ≥ 0.8 MB/s end to end to a queryable store | {mbs:.2f} MB/s "
+                 f"(queryable at {_s(f1.med('t_switch'))}{extra}) | {ok(mbs >= TARGETS['store_mb_s_1k'])} |")
+    big = max((n for n in sizes if n >= 10_000), default=None)
+    if big:
+        f, s = tree_fig(big)
+        if f and f.runs:
+            t = f.med("t_switch")
+            L.append(f"| {big // 1000}k reports to a queryable store in under 6 minutes | "
+                     f"{_s(t)} (median of {len(f.runs)}; wall {_s(f.med('wall'))}) | "
+                     f"{ok(t is not None and t < TARGETS['store_s_10k'] and f.ok())} |")
+            p = f.med("peak_rss")
+            L.append(f"| … with peak memory under 2 GB | {_mb(p)} (process tree, sum of RSS; PSS "
+                     f"{_mb(f.med('peak_pss'))}) | {ok(p is not None and p < TARGETS['peak_10k'])} |")
+            k = next(k for k, v in s["builds"].items() if v["code"] == "tree")
+            rb = s["builds"][k].get("rebuilds") or []
+            if rb:
+                w = _median([r["wall"] for r in rb])
+                L.append(f"| a no-change rebuild stays under a second ({big // 1000}k) | {_s(w)} "
+                         f"(whole `kg build`, median of {len(rb)}) | {ok(w < TARGETS['rebuild_s'])} |")
+    q = data.get("queries")
+    if q and "_summary" in q:
+        sm = q["_summary"]
+        tree = {k: v for k, v in sm["tree"].items() if v is not None}
+        if tree:
+            worst = max(tree, key=tree.get)
+            L.append(f"| every saved question under 300 ms on disk at ~1M triples ({q['n']} reports) "
+                     f"| slowest {worst} {tree[worst] * 1000:,.0f} ms; "
+                     + (", ".join(f"{n} {t * 1000:,.0f} ms" for n, t in sm["over"]) + " over"
+                        if sm["over"] else "none over") + f" | {ok(not sm['over'])} |")
+        if sm["then"]:
+            L.append("| none slower than the session start's | "
+                     + ("; ".join(f"{n} {t * 1000:,.1f} ms against {o * 1000:,.1f} ms" for n, t, o in sm["slower"])
+                        or "none slower") + f" | {ok(not sm['slower'])} |")
+        ratios = {n: v for n, v in sm["ratios"].items() if v[0]}
         if ratios:
-            lo = min(ratios)
-            below = sorted(n for x, n in ratios if x < TARGETS["query_ratio"])
-            L.append(f"| every question ≥ 10× rdflib, {label} | lowest: {lo[1]} {lo[0]:,.1f}×"
-                     f"{' (rdflib stopped, a lower bound)' if 'timeout' in (near.base.value or {}).get('queries', {}).get(lo[1], {}) else ''}; "
-                     f"{len(below)} of {len(ratios)} below 10× | {ok(not below)} |")
+            low = min(ratios, key=lambda n: ratios[n][0])
+            L.append(f"| each ≥ 10× rdflib's SPARQL on the same graph | lowest {low} "
+                     f"{'≥ ' if ratios[low][1] else ''}{ratios[low][0]:,.1f}×"
+                     + ("; below 10×: " + ", ".join(f"{n} {x:,.1f}×" for n, x in sm["below"])
+                        if sm["below"] else "") + f" | {ok(not sm['below'])} |")
     return L + [""]
 
 
-# ---------------------------------------------------------------------------- profile
-def profile(paths: list[Path], out_txt: Path, top: int = 30) -> str:
-    """cProfile of process_file over ``paths`` (serial): where extraction and mapping spend time."""
-    import cProfile
-    import io
-    import pstats
-
-    from kg.pipeline import process_file
-
-    process_file(paths[0])  # caches (gazetteer, OpenCC tables) outside the profile
-    pr = cProfile.Profile()
-    pr.enable()
-    steps: dict[str, float] = {}
-    for p in paths:
-        try:
-            r = process_file(p)
-        except KgError:
-            continue
-        for k, v in r.timings.items():
-            steps[k] = steps.get(k, 0.0) + v
-    pr.disable()
-    buf = io.StringIO()
-    st = pstats.Stats(pr, stream=buf)
-    st.sort_stats("tottime").print_stats(top)
-    st.sort_stats("cumulative").print_stats(top)
-    text = f"steps (profiled, s): {json.dumps({k: round(v, 2) for k, v in steps.items()})}\n" + buf.getvalue()
-    out_txt.write_text(text, encoding="utf-8")
-    return text
-
-
-# ---------------------------------------------------------------------------- driver
-def run(sizes: list[int], *, jobs: int = 2, work: Path | None = None, seed: int = 0,
-        baseline_cap: int = 400, runs: int = 5, query_timeout: float = 30.0,
-        do_profile: bool = False, log=print) -> str:
-    """Run the benchmark for each size; write bench/results/latest.md and return its text."""
-    if not sizes or any(n < 1 for n in sizes):
-        raise KgError(f"--sizes needs positive report counts, not {sizes}", hint="e.g. --sizes 5,1000")
-    from kg.pipeline import code_version
-
-    code_version()  # fixed for the whole run (the phases are forked from here)
-    jobs = jobs or os.cpu_count() or 1
-    work = Path(work or RESULTS / "work")
-    work.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = _meta(jobs)
-    results: list[SizeResult] = []
-    cache: dict[tuple, object] = {}
-    for n in sizes:
-        paths, label = corpus(n, work, seed)
-        log(f"[bench] {label}")
-        text_bytes = sum(p.stat().st_size for p in paths)
-        out = work / f"out-{n}"
-        shutil.rmtree(out, ignore_errors=True)
-        log(f"[bench]   rectkg build of {len(paths)} reports ({_mb(text_bytes)}), jobs={jobs} …")
-        ours = isolated(_ours_build, paths, out, jobs)
-        log(f"[bench]   … {_s(ours.wall)}, peak {_mb(ours.peak_rss)}"
-            + (f"; error: {ours.error.splitlines()[-1]}" if ours.error else ""))
-        rebuild = isolated(_ours_build, paths, out, jobs)
-        log(f"[bench]   no-change rebuild {_s(rebuild.wall)}")
-        sub = paths[:baseline_cap]
-        key = tuple(p.name for p in sub)
-        if len(sub) == len(paths):
-            sub_out = out
-        else:
-            sub_out = work / f"out-sub-{len(sub)}"
-            if ("sub", key) not in cache:
-                shutil.rmtree(sub_out, ignore_errors=True)
-                log(f"[bench]   rectkg build of the first {len(sub)} reports (for the query ratio) …")
-                cache[("sub", key)] = isolated(_ours_build, sub, sub_out, jobs)
-        # Never open an on-disk store in this process: RocksDB's background threads do not survive
-        # fork, so a phase forked after that would stall forever on its first memtable flush.
-        picked = isolated(_pick_org, sub_out, sample=False)
-        org = picked.value or "区委"
-        queries = saved_queries(org)
-        log(f"[bench]   saved questions on the rectkg store (org={org}) …")
-        q_ours = Run(value=_ours_queries_each(out, queries, runs, query_timeout))
-        if len(sub) == len(paths):
-            q_sub = q_ours
-        else:
-            if ("subq", key) not in cache:
-                cache[("subq", key)] = isolated(_ours_queries, sub_out, queries, runs, query_timeout)
-            q_sub = cache[("subq", key)]
-        if ("subqm", key) not in cache:
-            log(f"[bench]   saved questions on an in-memory copy of the {len(sub)}-report store …")
-            cache[("subqm", key)] = isolated(_ours_queries, sub_out, queries, runs, query_timeout, True)
-        q_mem = cache[("subqm", key)]
-        if ("base", key) not in cache:
-            log(f"[bench]   rdflib baseline on {len(sub)} reports (queries stopped after "
-                f"{query_timeout:g} s) …")
-            cache[("base", key)] = isolated(_baseline, sub, work / f"baseline-{len(sub)}.ttl", queries,
-                                            runs, query_timeout)
-            log(f"[bench]   … {_s(cache[('base', key)].wall)}")
-        base = cache[("base", key)]
-        results.append(SizeResult(n=n, label=label, text_bytes=text_bytes, ours=ours, rebuild=rebuild,
-                                  queries=q_ours, sub_n=len(sub),
-                                  sub_bytes=sum(p.stat().st_size for p in sub), sub_queries=q_sub,
-                                  base=base, sub_queries_mem=q_mem))
-        if do_profile and n == max(sizes):
-            log(f"[bench]   cProfile of process_file on {len(sub)} reports …")
-            prof = isolated(profile, sub, RESULTS / "profile.txt", sample=False)
-            results[-1].notes.append("cProfile of process_file: bench/results/profile.txt"
-                                     + (f" (error: {prof.error.splitlines()[-1]})" if prof.error else ""))
-    meta["load_after"] = _load()
-    text = render(results, meta)
-    (RESULTS / "latest.md").write_text(text, encoding="utf-8")
-    (RESULTS / "latest.json").write_text(json.dumps(
-        {"meta": meta, "results": [_jsonable(r) for r in results]}, ensure_ascii=False, indent=1,
-        default=str), encoding="utf-8")
-    return text
-
-
-def _jsonable(r: SizeResult) -> dict:
-    def run_(x: Run) -> dict:
-        return {"value": x.value, "wall": x.wall, "cpu": x.cpu, "peak_rss": x.peak_rss,
-                "maxrss": x.maxrss, "timed_out": x.timed_out, "error": x.error}
-
-    return {"n": r.n, "label": r.label, "text_bytes": r.text_bytes, "sub_n": r.sub_n,
-            "sub_bytes": r.sub_bytes, "ours": run_(r.ours), "rebuild": run_(r.rebuild),
-            "queries": run_(r.queries), "sub_queries": run_(r.sub_queries), "baseline": run_(r.base)}
-
-
-def _load() -> str:
-    try:
-        return " ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
-def _meta(jobs: int) -> dict:
-    import pyoxigraph
-    import rdflib
-
-    model = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), model)
-    except OSError:
-        pass
-    try:
-        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    except (ValueError, OSError):
-        mem = 0
-    return {"date": time.strftime("%Y-%m-%d %H:%M"), "command": " ".join(["bench/bench.py", *sys.argv[1:]])
-            if Path(sys.argv[0]).name == "bench.py" else "kg " + " ".join(sys.argv[1:]),
-            "cpus": os.cpu_count(), "cpu_model": model or "?", "mem_gb": mem,
-            "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__,
-            "rdflib": rdflib.__version__, "jobs": jobs, "load_before": _load(), "load_after": "?"}
+def render(data: dict) -> str:
+    m = data["meta"]
+    L = [f"# rectkg benchmark, {m['started']}", "",
+         f"- command: `{m['command']}`",
+         f"- machine: {m['cpus']} × {m['cpu_model']}, {m['mem_gb']} GB; Python {m['python']}, "
+         f"pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}",
+         f"- code: {m['tree']}" + (f"; against {m['then']} (its own checkout and virtualenv)" if m["then"] else ""),
+         f"- each figure the median of the runs counted beside it ({m['runs']} a size; "
+         f"{m['big_runs']} of this tree and {m['then_big_runs']} of the session start at 10k); "
+         f"runs of different code interleaved; a run started only when the 1-minute load was at "
+         f"most {m['max_load']} and other processes used at most {m['max_others'] * 100:.0f} % of "
+         f"the CPUs (else after waiting, said in the load cell)",
+         f"- 1-minute load (1, 5, 15 min) at the start {m['load_before']}, at the end {m.get('load_after', '?')}",
+         "- \"others\": the share of all the CPUs other processes used, in the 2 s before a run, during "
+         "it, and in the 2 s after it", ""]
+    for key in sorted(data["sizes"], key=int):
+        size = data["sizes"][key]
+        L += [f"## Build, {size['n']:,} reports ({size['text_bytes'] / MB:.1f} MB; {size['label']})", ""]
+        L += _build_table(size, data) + [""]
+        L += ["### Where the time goes", ""] + _split_table(size)
+    q = data.get("queries")
+    if q:
+        L += [f"## Saved questions on disk, {q['n']} reports", ""] + _query_table(q)
+    L += _targets(data)
+    return "\n".join(L) + "\n"
 
 
 def parse_sizes(text: str) -> list[int]:
-    """'5,1000,10k' → [5, 1000, 10000].
+    """'1000,10k' → [1000, 10000].
 
-    >>> parse_sizes("5,1000,10k")
-    [5, 1000, 10000]
+    >>> parse_sizes("400,1k,10k")
+    [400, 1000, 10000]
     """
     out = []
     for part in text.split(","):
         part = part.strip().lower()
-        if not part:
-            continue
-        mult = 1000 if part.endswith("k") else 1
-        try:
-            out.append(int(part.rstrip("k")) * mult)
-        except ValueError:
-            raise KgError(f"--sizes: {part!r} is not a number of reports",
-                          hint="give counts separated by commas, e.g. 5,1000,10000") from None
+        if part:
+            try:
+                out.append(int(part.rstrip("k")) * (1000 if part.endswith("k") else 1))
+            except ValueError:
+                raise BenchError(f"--sizes: {part!r} is not a number of reports") from None
+    if not out or min(out) < 1:
+        raise BenchError("--sizes needs positive report counts, e.g. 1000,10000")
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="5,1000", help="report counts, e.g. 5,1000,10000 (5 = the samples)")
-    ap.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (0 = one per core)")
-    ap.add_argument("--out", default=str(RESULTS / "work"), help="work folder (corpora, stores)")
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="bench/bench.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000", help="report counts, e.g. 1000,10000 (the first picks "
+                    "the other commit's --jobs)")
+    ap.add_argument("--baseline-size", type=int, default=400,
+                    help="reports of the rdflib baseline and of the saved-question stores (0: none)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each build and each question")
+    ap.add_argument("--big", type=int, default=10_000, help="sizes from this on are 'big'")
+    ap.add_argument("--big-runs", type=int, default=3, help="builds of this tree at a big size")
+    ap.add_argument("--then", default=None, metavar="COMMIT",
+                    help="also measure the code at this commit (its own checkout and virtualenv)")
+    ap.add_argument("--then-jobs", default="", help="--jobs values to try for that code, e.g. 1,2 "
+                    "(default: its own default)")
+    ap.add_argument("--then-big-runs", type=int, default=1, help="its builds at a big size (0: none)")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="--jobs for this tree's kg build (default: its own default)")
+    ap.add_argument("--rebuilds", type=int, default=3, help="no-change rebuilds after the builds")
+    ap.add_argument("--no-rdflib", dest="rdflib", action="store_false", help="skip the rdflib baseline")
+    ap.add_argument("--no-queries", dest="queries", action="store_false", help="skip the saved questions")
+    ap.add_argument("--query-timeout", type=float, default=30.0,
+                    help="seconds before one rdflib run of a question is stopped")
+    ap.add_argument("--build-timeout", type=float, default=3 * 3600)
+    ap.add_argument("--work", "--out", dest="work", default=str(RESULTS / "work"),
+                    help="work folder: corpora, outputs, the other commit's checkout")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--baseline-cap", type=int, default=400,
-                    help="most reports the rdflib baseline builds (its totals are extrapolated)")
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per saved question")
-    ap.add_argument("--query-timeout", type=float, default=30.0, help="seconds before a query is stopped")
-    ap.add_argument("--profile", action="store_true", help="also cProfile process_file on the capped corpus")
+    ap.add_argument("--max-load", type=float, default=1.0,
+                    help="wait before a run while the 1-minute load average is above this")
+    ap.add_argument("--max-others", type=float, default=0.15,
+                    help="… or while other processes use more than this share of the CPUs")
+    ap.add_argument("--max-wait", type=float, default=3600.0, help="longest wait before one run, s")
     a = ap.parse_args(argv)
+    a.sizes = parse_sizes(a.sizes)
+    a.then_jobs = [int(x) for x in a.then_jobs.split(",") if x.strip()] if a.then_jobs else []
+    a.command = "bench/bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    return a
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--render"]:   # the tables again from a results file (latest.json)
+        data = json.loads(Path(argv[1] if len(argv) > 1 else RESULTS / "latest.json")
+                          .read_text(encoding="utf-8"))
+        print(render(data))
+        return
     try:
-        text = run(parse_sizes(a.sizes), jobs=a.jobs, work=Path(a.out), seed=a.seed,
-                   baseline_cap=a.baseline_cap, runs=a.runs, query_timeout=a.query_timeout,
-                   do_profile=a.profile, log=lambda m: print(m, file=sys.stderr, flush=True))
-    except KgError as e:
+        opts = options(argv)
+        text = run(opts, log=lambda m: print(m, file=sys.stderr, flush=True))
+    except BenchError as e:
         sys.exit(f"error: {e}")
     print(text)
 

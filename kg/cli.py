@@ -497,40 +497,30 @@ def compare_cmd(out_dir, fmt, threshold):
     click.echo(render(tables, fmt))
 
 
-@cli.command("bench")
-@click.option("--sizes", default="5,1000", show_default=True,
-              help="Report counts, comma-separated (5 = the sample corpus; others are scale corpora).")
-@click.option("--jobs", "-j", default=2, show_default=True, type=int,
-              help="Worker processes for the rectkg build (0 = one per core).")
-@click.option("--out", "out_dir", default="bench/results/work", show_default=True,
-              type=click.Path(file_okay=False), help="Work folder for the corpora and stores.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the scale corpora.")
-@click.option("--baseline-cap", default=400, show_default=True, type=int,
-              help="Most reports the rdflib baseline builds (larger corpora: rates per report).")
-@click.option("--profile", is_flag=True, help="Also cProfile process_file on the capped corpus.")
-@_friendly
-def bench_cmd(sizes, jobs, out_dir, seed, baseline_cap, profile):
-    """Benchmark the build, rebuild and saved questions beside the plain rdflib path.
+@cli.command("bench", context_settings={"ignore_unknown_options": True,
+                                        "allow_extra_args": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_cmd(args):
+    """Benchmark builds, rebuilds and saved questions against another commit and rdflib.
 
-    Prints a markdown table (also written to bench/results/latest.md). Needs the source
-    checkout (bench/bench.py). The scale corpora are for speed only, never for accuracy.
+    Runs bench/bench.py of the source checkout with ARGS (kg bench --help lists them): every
+    figure measured (the median of several runs, with the machine's load), none extrapolated.
+    Prints markdown tables, also written to bench/results/latest.md. The scale corpora are for
+    speed only, never for accuracy.
 
-    Example: kg bench --sizes 5,1000,10000 --jobs 2 --out bench/results/work
+    Example: kg bench --sizes 1000,10000 --then 8807fab --work /tmp/bench
     """
     import importlib.util
 
     path = Path(__file__).resolve().parent.parent / "bench" / "bench.py"
     if not path.is_file():
-        raise KgError(f"no benchmark script at {path}",
-                      hint="run kg bench from a source checkout of rectkg")
+        raise click.ClickException(f"no benchmark script at {path}; run kg bench from a source "
+                                   "checkout of rectkg")
     spec = importlib.util.spec_from_file_location("rectkg_bench", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
-    text = module.run(module.parse_sizes(sizes), jobs=jobs, work=Path(out_dir), seed=seed,
-                      baseline_cap=baseline_cap, do_profile=profile,
-                      log=lambda m: click.echo(m, err=True))
-    click.echo(text)
+    module.main(list(args))
 
 
 def main():  # pragma: no cover - entry point
