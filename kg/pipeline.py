@@ -687,6 +687,11 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
             if summary is not None:
                 summary.warnings.append(f"views not written: {e}")
             write_views = False
+        except Exception as e:  # a defect in the pages must not cost the user the graph
+            if summary is not None:
+                summary.warnings.append(f"views not written ({type(e).__name__}: {e}; a defect in "
+                                        "rectkg, please report it): the graph is saved")
+            write_views = False
     if not write_views:
         _write_no_views_page(target)
     store.set_info("views", bool(write_views))

@@ -697,6 +697,7 @@ def aggregate_graph(G: nx.Graph, info: dict[str, dict], groups: list[dict]) -> n
         for a, b in sorted(best):
             w = weights[(a, b)]
             A.add_edge(a, b, weight=w, rel=f"{w} report{'s' if w != 1 else ''}", subject=a)
+    A.add_nodes_from(n for c in columns for n in c)  # a node may have no link worth drawing
     # positions: columns left to right, each ordered by its neighbours' mean place (barycentre)
     place: dict[str, float] = {}
     for c, nodes in enumerate(columns):

@@ -188,9 +188,20 @@ def gold_web_score(tmp_path_factory) -> dict:
     texts.mkdir()
     for p in sorted(web.glob("d*.txt")):
         shutil.copy(p, texts / p.name)
-    summary = build_corpus([texts], tmp / "out", write_views=False)
+    summary = build_corpus([texts], tmp / "out")  # with the workbench, as the quick start builds
     assert summary.reports_built == 50 and not summary.failures, summary.failures
-    return _score(web, tmp / "out" / "kg.ttl", tmp / "score.json")
+    assert not [w for w in summary.warnings if "views not written" in w], summary.warnings
+    return _score(web, tmp / "out" / "kg.ttl", tmp / "score.json") | {"out": tmp / "out"}
+
+
+def test_pipeline_gold_web_workbench_written(gold_web_score):
+    """50 unseen pages get every workbench page: the corpus overview once drew a policy no unit
+    linked to and failed with a KeyError (kg.views.aggregate_graph)."""
+    out = gold_web_score["out"]
+    assert (out / "views" / "overview.html").is_file()
+    assert len(list((out / "reports").glob("*.html"))) == 50
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="views/overview.html"' in index and "views not written" not in index
 
 
 def test_pipeline_gold_web_report_shapes_hold(gold_web_score):
