@@ -753,7 +753,9 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
         tasks = [[(n, str(_nq(out_dir, e["piece"])), e["graph"], e.get("spans"))
                   for n, e in batch[i:i + 50]] for i in range(0, len(batch), 50)]
         try:
-            for _, out in run(_table_task, tasks, jobs=jobs, memory_mb=FILE_MEMORY_MB):
+            # no memory budget: the workers read parts this build wrote under the file budget, and
+            # they are forked from a parent that may hold gigabytes (the store, the shared index)
+            for _, out in run(_table_task, tasks, jobs=jobs):
                 if isinstance(out, Failed):
                     raise KgError(f"the answer tables could not be computed ({out.reason})")
                 yield from out

@@ -7,9 +7,12 @@ or the worker dying (killed by the kernel, a crash in a C library). A task over 
 worker, which is replaced; the other tasks go on. Workers ignore Ctrl-C: the caller's process gets
 it, and every worker is killed when the caller stops iterating, by an exception or early.
 
-Memory is bounded twice: each worker's address space is capped (``RLIMIT_AS``, so a runaway
-allocation fails inside the worker) and the parent polls resident memory and kills a worker above
-its budget. The peak of a run is therefore about the parent's own plus ``jobs × memory_mb``.
+Memory is bounded twice, both times counting what a worker adds to what it inherited when it was
+forked (a parent holding a large store must not make its workers look large): each worker's address
+space is capped at its size when it starts plus the budget (``RLIMIT_AS``, so a runaway allocation
+fails inside the worker), and the parent polls each worker's private memory (pages it allocated or
+wrote, not those it shares with the parent) and kills a worker above its budget. The peak of a run
+is therefore about the parent's own plus ``jobs × memory_mb``.
 
 >>> [(t, o) for t, o in run(abs, [-1, 2, -3], jobs=2)]
 [(-1, 1), (2, 2), (-3, 3)]
@@ -43,13 +46,31 @@ class Failed:
     kind: str = "error"   # "error", "time", "memory", "died"
 
 
-def _rss_mb(pid: int) -> float:
+def _private_mb(pid: int) -> float:
+    """Memory the process holds for itself (Private_Clean + Private_Dirty; a forked child's pages
+    still shared with its parent are not counted), in MB; its resident size where the kernel has no
+    ``smaps_rollup``."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            kb = sum(int(line.split()[1]) for line in f if line.startswith(b"Private_"))
+        return kb / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open(f"/proc/{pid}/statm", "rb") as f:
             pages = int(f.read().split()[1])
     except (OSError, ValueError, IndexError):
         return 0.0
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _address_space_mb() -> float:
+    """This process's virtual size in MB (0 where /proc has none)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _worker(conn, fn: Callable, memory_mb: int | None) -> None:
@@ -59,7 +80,7 @@ def _worker(conn, fn: Callable, memory_mb: int | None) -> None:
         try:
             import resource
 
-            limit = (memory_mb + _AS_HEADROOM_MB) * 2**20
+            limit = int((_address_space_mb() + memory_mb + _AS_HEADROOM_MB) * 2**20)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):  # pragma: no cover - no such limit here
             pass
@@ -164,7 +185,7 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
                         failed = _died(slot)
                     elif seconds is not None and now - slot.started > seconds:
                         failed = Failed(f"took longer than {seconds:g} s and was stopped", "time")
-                    elif memory_mb and _rss_mb(slot.proc.pid) > memory_mb:
+                    elif memory_mb and _private_mb(slot.proc.pid) > memory_mb:
                         failed = Failed(f"used more than {memory_mb} MB of memory and was "
                                         "stopped", "memory")
                     if failed is not None:
