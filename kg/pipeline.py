@@ -35,7 +35,7 @@ from pathlib import Path
 from kg import extractors, structure
 from kg.doc import Doc
 from kg.errors import KgError, StoreError, printable
-from kg.ingest import RawText, hash_file, read_source, walk_inputs
+from kg.ingest import HashCache, RawText, read_source, walk_inputs
 from kg.normalise import normalise
 from kg.rdf import map_report
 from kg.resolve import resolve
@@ -44,6 +44,7 @@ from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, SHARED_GRAPH_IRI
 # The budget of one file in its worker (kg build --file-timeout / --file-memory)
 FILE_SECONDS = 300.0
 FILE_MEMORY_MB = 1000
+HASHES = "hashes.json"  # OUT/hashes.json: the inputs' digests by their stat (kg.ingest.HashCache)
 # the views of a graph up to this size are written from an in-memory copy of the store
 _VIEWS_IN_MEMORY_QUADS = 3_000_000
 # above this many reports the site leaves out the graph views by default: the corpus-wide entity
@@ -439,12 +440,14 @@ def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) 
 
     manifest = store.manifest()
     digests, unknown = {}, set()
+    hashes = HashCache(Path(out_dir) / HASHES)   # a no-change rebuild reads no input's bytes
     for src in sources:
         try:
-            digests[src.name] = hash_file(src.path, **({"max_bytes": max_bytes} if max_bytes else {}))
+            digests[src.name] = hashes.digest(src.path, **({"max_bytes": max_bytes} if max_bytes else {}))
         except KgError as e:
             summary.failures.append(str(e))
             unknown.add(src.name)
+    hashes.save()
     # names whose files are there, built now or not (a failed or skipped file keeps its report)
     present = set(digests) | unknown | set(walk.skipped) | {s.name for s in walk.sources}
     removed = []

@@ -424,3 +424,27 @@ def test_pipeline_one_preflabel_per_entity_when_reports_name_it_differently(tmp_
         rows = st.query("SELECT ?o (COUNT(?l) AS ?n) WHERE { ?o skos:prefLabel ?l } GROUP BY ?o "
                         "HAVING (COUNT(?l) > 1)").rows
     assert rows == []
+
+
+def test_pipeline_rebuild_trusts_remembered_digests_only_while_the_stat_is_unchanged(tmp_path, corpus_dir):
+    """A no-change rebuild takes each input's digest from OUT/hashes.json (it reads no bytes);
+    a file rewritten with the same size (a changed ctime) is hashed again and rebuilt."""
+    import shutil
+    import time
+
+    corpus = tmp_path / "c"
+    shutil.copytree(corpus_dir, corpus)
+    out = tmp_path / "out"
+    time.sleep(2.1)   # files younger than 2 s are never remembered
+    build_corpus([corpus], out, write_views=False)
+    cached = json.loads((out / "hashes.json").read_text(encoding="utf-8"))["files"]
+    assert len(cached) == len(list(corpus.iterdir()))
+    again = build_corpus([corpus], out, write_views=False)
+    assert again.reports_built == 0 and again.reports_skipped == len(cached)
+    victim = sorted(corpus.iterdir())[0]
+    data = victim.read_bytes()
+    i = data.index("问题".encode())
+    victim.write_bytes(data[:i] + "情况".encode() + data[i + len("问题".encode()):])  # same size
+    changed = build_corpus([corpus], out, write_views=False)
+    assert changed.reports_built == 1, changed
+    assert victim.name in (out / "kg.ttl").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 from kg.errors import IngestError
 from kg.ingest.boilerplate import strip_boilerplate_lines
 from kg.ingest.docx import _read_docx, open_docx
-from kg.ingest.files import hash_file, read_bytes
+from kg.ingest.files import HashCache, hash_file, read_bytes
 from kg.ingest.html import _HTML_SNIFF_RE, _HTML_SUFFIXES, _looks_like_html, html_to_text
 from kg.ingest.limits import DEFAULT_MAX_BYTES, HTML_MAX_BYTES, _mb
 from kg.ingest.pdf import _read_pdf
@@ -33,7 +33,7 @@ from kg.ingest.walk import SOURCE_SUFFIXES, Source, Walk, iter_sources, walk_inp
 
 __all__ = [
     "RawText", "Source", "Walk", "SOURCE_SUFFIXES", "DEFAULT_MAX_BYTES",
-    "walk_inputs", "hash_file", "read_source",
+    "walk_inputs", "hash_file", "HashCache", "read_source",
     "iter_sources", "read_bytes", "decode_bytes",
     "html_to_text", "strip_boilerplate_lines",
 ]

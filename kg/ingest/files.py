@@ -8,10 +8,13 @@ Every failure is an :class:`~kg.errors.IngestError` naming the file.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
+import json
 import os
 import stat
+import time
 from pathlib import Path
 
 from kg.errors import IngestError
@@ -164,3 +167,74 @@ def _os_reason(e: OSError) -> str:
     if e.errno in (errno.EACCES, errno.EPERM):
         return "cannot be read: permission denied"
     return f"cannot be read ({e.strerror or e})"
+
+
+class HashCache:
+    """SHA-256 digests remembered by what a stat says of the file (device, inode, size, mtime and
+    ctime in nanoseconds), so a build that finds its inputs unchanged reads none of their bytes.
+    Any write to a file changes its ctime, which no user command can set back, so a file whose
+    stat is unchanged has unchanged bytes. The cache is a JSON file beside the outputs; a missing,
+    unreadable or damaged one only means hashing again, and one that cannot be written is left.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); p = d / "r.txt"; _ = p.write_bytes(b"abc")
+    >>> c = HashCache(d / "hashes.json"); c.digest(p)[:8], c.hashed
+    ('ba7816bf', 1)
+    >>> c.save(); HashCache(d / "hashes.json").old   # changed in the last 2 s: not trusted yet
+    {}
+    >>> time.sleep(2.1); c = HashCache(d / "hashes.json"); _ = c.digest(p); c.save()
+    >>> c = HashCache(d / "hashes.json"); c.digest(p)[:8], c.hashed
+    ('ba7816bf', 0)
+    >>> _ = p.write_bytes(b"abd"); c.digest(p)[:8], c.hashed
+    ('a52d159f', 1)
+    """
+
+    VERSION = 1
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.old: dict[str, list] = {}
+        self.new: dict[str, list] = {}
+        self.hashed = 0
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
+                self.old = data["files"]
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def digest(self, path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+        """The file's SHA-256, from the cache when its stat is the one remembered."""
+        key = os.path.abspath(path)
+        try:
+            st = os.stat(path)
+            sig = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        except OSError:
+            sig = None
+        old = self.old.get(key)
+        if sig is not None and old is not None and old[:5] == sig and st.st_size <= max_bytes:
+            self.new[key] = old
+            return old[5]
+        d = hash_file(path, max_bytes=max_bytes)
+        self.hashed += 1
+        # a file changed in the last seconds could change again within one tick of a coarse
+        # file-system clock without its stat showing it: hashed again next time
+        if sig is not None and max(sig[3], sig[4]) < time.time_ns() - 2_000_000_000:
+            self.new[key] = sig + [d]
+        return d
+
+    def save(self) -> None:
+        """Write what this run hashed or found (the files it did not see are forgotten)."""
+        if self.new == self.old:
+            return
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # a killed run's
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"version": self.VERSION, "files": self.new},
+                                      ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
