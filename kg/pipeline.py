@@ -443,7 +443,8 @@ def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) 
     hashes = HashCache(Path(out_dir) / HASHES)   # a no-change rebuild reads no input's bytes
     for src in sources:
         try:
-            digests[src.name] = hashes.digest(src.path, **({"max_bytes": max_bytes} if max_bytes else {}))
+            digests[src.name] = hashes.digest(src.path, st=src.stat,
+                                              **({"max_bytes": max_bytes} if max_bytes else {}))
         except KgError as e:
             summary.failures.append(str(e))
             unknown.add(src.name)

@@ -203,11 +203,13 @@ class HashCache:
         except (OSError, ValueError, AttributeError):
             pass
 
-    def digest(self, path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-        """The file's SHA-256, from the cache when its stat is the one remembered."""
+    def digest(self, path: Path, *, st: os.stat_result | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+        """The file's SHA-256, from the cache when its stat (``st``: one already taken, as the
+        walk's) is the one remembered."""
         key = os.path.abspath(path)
         try:
-            st = os.stat(path)
+            st = st if st is not None else os.stat(path)
             sig = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
         except OSError:
             sig = None

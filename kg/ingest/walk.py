@@ -32,6 +32,7 @@ class Source:
     name: str    # the report's identity and dcterms:source: its path relative to the input folder
                  # given, POSIX separators ('2021/通报.txt'); a file given directly keeps its bare name
     size: int    # bytes, from the stat taken during the walk
+    stat: os.stat_result | None = field(default=None, repr=False, compare=False)  # that stat
 
 
 @dataclass
@@ -110,7 +111,7 @@ def walk_inputs(inputs: list[Path], *, follow_links_outside: bool = False,
                 continue
             taken.add(key)
             owner[f.name] = str(f.path)
-            walk.sources.append(Source(path=f.path, name=f.name, size=f.st.st_size))
+            walk.sources.append(Source(path=f.path, name=f.name, size=f.st.st_size, stat=f.st))
     walk.sources.sort(key=lambda s: s.name)
     return walk
 
