@@ -46,6 +46,16 @@ class Failed:
     kind: str = "error"   # "error", "time", "memory", "died"
 
 
+def _resident_mb(pid: int) -> float:
+    """The process's resident size in MB (cheap: /proc/PID/statm); never below its private memory,
+    so a worker under the budget by this measure needs no costlier look (0 where /proc has none)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return float("inf")
+
+
 def _private_mb(pid: int) -> float:
     """Memory the process holds for itself (Private_Clean + Private_Dirty; a forked child's pages
     still shared with its parent are not counted), in MB; its resident size where the kernel has no
@@ -185,7 +195,8 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
                         failed = _died(slot)
                     elif seconds is not None and now - slot.started > seconds:
                         failed = Failed(f"took longer than {seconds:g} s and was stopped", "time")
-                    elif memory_mb and _private_mb(slot.proc.pid) > memory_mb:
+                    elif memory_mb and _resident_mb(slot.proc.pid) > memory_mb \
+                            and _private_mb(slot.proc.pid) > memory_mb:
                         failed = Failed(f"used more than {memory_mb} MB of memory and was "
                                         "stopped", "memory")
                     if failed is not None:
