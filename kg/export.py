@@ -146,33 +146,19 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
     """N-Triples lines → Turtle statements (one per subject), de-duplicated and sorted.
 
     Subjects are sorted, then each subject's predicate-object pairs, which is the order of the
-    sorted whole lines (an IRI subject ends in ``>``, a blank node is followed by a space); only
+    sorted whole lines (an IRI subject ends in ``>``, a blank node is followed by a space), so one
+    sort of the lines (nearly free when they come sorted) gives every group in order; only
     ``rdf:type`` is moved first (as ``a``).
     """
-    by_subject: dict[str, set[str]] = {}
-    for line in lines:
-        s, _, rest = line.partition(" ")
-        got = by_subject.get(s)
-        if got is None:
-            by_subject[s] = {rest}
-        else:
-            got.add(rest)
     pad = indent + "    "
     sep_long = f",\n{pad}    "
     sep_pred = f" ;\n{pad}"
     out: list[str] = []
     n = 0
-    for subject in sorted(by_subject):
-        pairs = sorted(by_subject[subject])
-        n += len(pairs)
-        grouped: list[tuple[str, list[str]]] = []  # (predicate, its objects shortened)
-        p_prev = None
-        for pair in pairs:
-            p, _, o = pair.partition(" ")
-            if p != p_prev:
-                grouped.append((p, []))
-                p_prev = p
-            grouped[-1][1].append(short(o))
+    subject = previous = None
+    grouped: list[tuple[str, list[str]]] = []  # (predicate, its objects shortened)
+
+    def statement() -> str:
         body = []
         typed = None
         for p, objs in grouped:
@@ -188,7 +174,28 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
                 body.append(short(p) + " " + text)
         if typed is not None:
             body.insert(0, typed)
-        out.append(indent + short(subject) + " " + sep_pred.join(body) + " .\n")
+        return indent + short(subject) + " " + sep_pred.join(body) + " .\n"
+
+    cached = short.cache.get
+    for line in sorted(lines):
+        if line == previous:
+            continue
+        previous = line
+        s, _, rest = line.partition(" ")
+        p, _, o = rest.partition(" ")
+        if s != subject:
+            if subject is not None:
+                out.append(statement())
+            subject, grouped = s, [(p, [])]
+        elif p != grouped[-1][0]:
+            grouped.append((p, []))
+        if o[0] == '"' and o[-1] != ">":   # a plain or language-tagged literal stays as it is
+            grouped[-1][1].append(o)
+        else:
+            grouped[-1][1].append(cached(o) or short(o))
+        n += 1
+    if subject is not None:
+        out.append(statement())
     return out, n
 
 
@@ -408,8 +415,9 @@ def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict
         span_from = sum(len(line) + 1 for line in own_sorted[:first])
         span_to = span_from + sum(len(line) + 1 for line in own_sorted[first:last])
     cut_own, cut_shared = len(own_tail), len(shared_tail)
-    part = turtle_part([line[:-cut_own].decode("utf-8") for line in sorted(own)]
-                       + [line[:-cut_shared].decode("utf-8") for line in sorted(shared)], graph)
+    text = b"\n".join([line[:-cut_own] for line in own_sorted]
+                      + [line[:-cut_shared] for line in sorted(shared)]).decode("utf-8")
+    part = turtle_part(text.split("\n") if text else [], graph)
     part_bytes = part.to_bytes()
     nq, ttl, js = piece_files(out_dir, piece)
     nq.parent.mkdir(parents=True, exist_ok=True)
@@ -548,12 +556,27 @@ def write_nquads_dir(store, out_dir: Path, dest: Path) -> int:
     """``dest/KEY.nq`` for each report (its piece's N-Quads, hard-linked), ``dest/shared.nq`` (the
     entities reports share) and ``dest/analysis.nq`` when there is an analysis graph: loading
     every file gives the store's quads, each once. Returns the number of files."""
+    entries = {}
+    for name, entry in store.manifest().items():
+        if not entry.get("piece") or read_piece(out_dir, entry["piece"]) is None:
+            entry = ensure_piece(store, out_dir, name, entry)
+        entries[name] = entry
+    graphs = {}
+    for name, iri in (("shared", SHARED_GRAPH_IRI), ("analysis", ANALYSIS_GRAPH_IRI)):
+        g = NamedNode(iri)
+        if any(True for _ in store.db.quads_for_pattern(None, None, None, g)):
+            graphs[name] = (iri, _lines(store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)))
+    return nquads_files(out_dir, entries, graphs, dest)
+
+
+def nquads_files(out_dir: Path, entries: dict, graphs: dict, dest: Path) -> int:
+    """Write ``dest/`` (see :func:`write_nquads_dir`) from the reports' pieces (``entries``: name →
+    manifest entry naming its piece) and the other graphs' N-Triples lines (``graphs``: file stem →
+    (graph IRI, lines without `` .``)). Returns the number of files."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     n = 0
-    for name, entry in sorted(store.manifest().items()):
-        if not entry.get("piece") or read_piece(out_dir, entry["piece"]) is None:
-            entry = ensure_piece(store, out_dir, name, entry)
+    for name, entry in sorted(entries.items()):
         src = piece_files(out_dir, entry["piece"])[0]
         key = report_key_of(entry["graph"]) or entry["piece"]
         dst = dest / f"{key}.nq"
@@ -564,14 +587,38 @@ def write_nquads_dir(store, out_dir: Path, dest: Path) -> int:
         except OSError:
             _write_aside(dst, src.read_bytes())
         n += 1
-    for name, iri in (("shared", SHARED_GRAPH_IRI), ("analysis", ANALYSIS_GRAPH_IRI)):
-        g = NamedNode(iri)
-        if any(True for _ in store.db.quads_for_pattern(None, None, None, g)):
-            data = store.db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-            body = "".join(f"{x} <{iri}> .\n" for x in sorted(set(_lines(data))))
+    for name, (iri, lines) in sorted(graphs.items()):
+        if lines:
+            body = "".join(f"{x} <{iri}> .\n" for x in sorted(set(lines)))
             _write_aside(dest / f"{name}.nq", body.encode("utf-8"))
             n += 1
     return n
+
+
+def pieces_graph_parts(out_dir: Path, entries: dict, shared: list[str]):
+    """(graph IRI, part) in IRI order for a graph made of the reports' pieces (``entries``: name →
+    manifest entry) and the shared graph's lines: what :func:`graph_parts` gives for a store
+    holding them, read without the store (kg.ttl is written before the store is loaded)."""
+    by_graph: dict[str, str] = {}
+    for _, entry in sorted(entries.items()):
+        by_graph.setdefault(entry["graph"], entry["piece"])
+    if shared:
+        by_graph[SHARED_GRAPH_IRI] = ""
+    for g in sorted(by_graph):
+        if g == SHARED_GRAPH_IRI:
+            yield g, turtle_part(shared, g)
+            continue
+        part = read_part(out_dir, by_graph[g])
+        if part is None:
+            raise ExportError(f"the piece {by_graph[g]} of {g} is missing or torn",
+                              hint="run the build again: it writes the piece anew")
+        yield g, TurtlePart(part.own, part.own_count, [])
+
+
+def write_turtle_from_pieces(out_dir: Path, entries: dict, shared: list[str], path: Path) -> int:
+    """kg.ttl (see :func:`write_turtle`) from the reports' pieces and the shared lines."""
+    return _atomic_write(Path(path), writer=lambda f: _write_parts(
+        pieces_graph_parts(out_dir, entries, shared), f))
 
 
 def _write_parts(parts, out) -> int:
