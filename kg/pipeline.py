@@ -226,11 +226,19 @@ class BuildSummary:
         return printable("\n".join(lines), newlines=True)
 
     def _split(self) -> str:
+        """Where the time went: the workers (extract), kg.ttl and nquads/ (files), the store's
+        load beside the answer tables, the other outputs (views)."""
         t = self.timings
-        parts = [(k, t[k]) for k in ("extract", "write", "load", "outputs") if t.get(k)]
-        if not parts:
-            return ""
-        return " (" + ", ".join(f"{k} {v:.1f} s" for k, v in parts) + ")"
+        parts = [f"{label} {t[k]:.1f} s" for k, label in (
+            ("extract", "extract"), ("files", "kg.ttl+nquads"), ("load", "store load"))
+            if t.get(k)]
+        if t.get("load") and t.get("tables"):
+            parts[-1] += f" beside tables {t['tables']:.1f} s"
+        elif t.get("tables"):
+            parts.append(f"tables {t['tables']:.1f} s")
+        if t.get("outputs"):
+            parts.append(f"outputs {t['outputs']:.1f} s")
+        return " (" + ", ".join(parts) + ")" if parts else ""
 
 
 def _in_shard(source: str, shard: tuple[int, int] | None) -> bool:
@@ -339,9 +347,9 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
     try:
         with store.writer(wait=0):
             plan = _plan(store, out_dir, walk, sources, prune, max_bytes, summary)
-            # 2. the workers build the pieces; each is bulk-loaded into the new generation's store
-            #    as it comes, by a thread beside them (the loader waits on the workers, and the
-            #    workers' CPU and the store's overlap)
+            # 2. the workers build the pieces (the parent only collects their records, so the
+            #    workers have every core); then kg.ttl and nquads/ are written from the pieces, and
+            #    the store is bulk-loaded from them by a thread beside the answer tables
             t_extract = time.perf_counter()
             loader = _Loader(store, out_dir, plan)
             work = None
@@ -373,16 +381,20 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                     plan.new[name] = out
                     loader.push(name, out)
                 summary.timings["extract"] = time.perf_counter() - t_extract
-                shared = None
-                if plan.changed:   # beside the store's load: the shared graph, the answer tables
+                shared = files = None
+                if plan.changed:
                     t = time.perf_counter()
                     shared = _shared_lines(store, out_dir, loader.entries)
+                    if _files_first(store):
+                        files = _write_files(store.target, out_dir, loader.entries, shared)
+                        summary.timings["files"] = time.perf_counter() - t
+                    loader.start()   # beside it: the answer tables
+                    t = time.perf_counter()
                     _answer_tables(store.generation_dir, store.target, out_dir, loader.entries,
                                    shared, jobs=jobs)
                     summary.timings["tables"] = time.perf_counter() - t
-                t_load = time.perf_counter()
                 loader.close()
-                summary.timings["load"] = time.perf_counter() - t_load
+                summary.timings["load"] = loader.seconds
             finally:
                 if work is not None:
                     work.close()   # (the workers are stopped)
@@ -398,7 +410,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
             # 3. every other output of the new generation
             t_out = time.perf_counter()
             _finish(store, out_dir, changed=plan.changed, write_views=write_views, summary=summary,
-                    shared=shared, tables_done=shared is not None)
+                    shared=shared, tables_done=shared is not None, files=files)
             summary.timings["outputs"] = time.perf_counter() - t_out
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -507,6 +519,7 @@ class _Loader:
         self.error: BaseException | None = None
         self.chain = _Chain([])
         self.thread = None
+        self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
         if not plan.changed:
             return
         # what must be there before the stream starts: a piece for every report kept (an older
@@ -526,7 +539,11 @@ class _Loader:
         for name, entry in sorted(first.items()):
             self.push(name, entry)
         self.thread = threading.Thread(target=self._run, name="kg-store-load", daemon=True)
-        self.thread.start()
+
+    def start(self) -> None:
+        """Begin the load (once the workers are done: on a small machine they need every core)."""
+        if self.thread is not None and self.thread.ident is None:
+            self.thread.start()
 
     def push(self, name: str, rec: dict) -> None:
         from kg.store import FileSlice
@@ -545,15 +562,18 @@ class _Loader:
             yield item
 
     def _run(self) -> None:
+        t = time.perf_counter()
         try:
             self.store.stream_reports(self._items(), chain=self.chain)
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             self.error = e
+        self.seconds = time.perf_counter() - t
 
     def close(self) -> None:
         """No more reports: wait for the load to end; raise what went wrong in it."""
         if self.thread is None:
             return
+        self.start()
         self.queue.put(None)
         self.thread.join()
         self.thread = None
@@ -562,7 +582,8 @@ class _Loader:
 
     def abort(self) -> None:
         """Stop the load at once (an error or Ctrl-C in the build: the generation is dropped)."""
-        if self.thread is None:
+        if self.thread is None or self.thread.ident is None:
+            self.thread = None
             return
         self.chain.stop = True
         self.queue.put(None)
@@ -614,13 +635,14 @@ def _piece_ok(out_dir: Path, piece: str) -> bool:
 def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
             summary: BuildSummary | None = None, analysis=None, force_views: bool = False,
             view_options: dict | None = None, shared: list[str] | None = None,
-            tables_done: bool = False) -> None:
+            tables_done: bool = False, files: int | None = None) -> None:
     """Inside a writer: bring every output of the new generation in line with its store.
 
     ``changed``: the reports changed (the shared graph, the analysis, kg.ttl and nquads/ are made
     anew). ``analysis``: ``(groups, params)`` to store as the analysis graph (None: keep it,
     recomputed when the reports changed). ``write_views``: write the views (False: a page that
-    says so; None: as the current generation has them). A call that finds every output current
+    says so; None: as the current generation has them). ``files``: kg.ttl and nquads/ were
+    written from the pieces already (:func:`_write_files`; their triple count). A call that finds every output current
     writes nothing, and the writer then makes no generation."""
     from kg import export
 
@@ -664,8 +686,11 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
                 groups, params = analysis
             store.replace_graph(ANALYSIS_GRAPH_IRI, _triples(analyse.analysis_quads(groups)))
             store.set_info("analysis", params)
-        triples = export.write_turtle(store, target / "kg.ttl")
-        export.write_nquads_dir(store, out_dir, target / "nquads")
+        if files is not None and analysis is None:
+            triples = files
+        else:
+            triples = export.write_turtle(store, target / "kg.ttl")
+            export.write_nquads_dir(store, out_dir, target / "nquads")
         store.set_info("triples", triples)
     else:
         store.carry(["kg.ttl", "nquads", "answers.sqlite"])   # the graph did not change
@@ -703,6 +728,23 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
     if summary is not None:
         summary.triples = triples
         summary.outputs += [store.out_dir / "kg.ttl", store.out_dir / "index.html"]
+
+
+def _files_first(store) -> bool:
+    """Whether kg.ttl and nquads/ can be written from the pieces before the store is loaded: the
+    new generation's graph is then its reports' pieces and the shared graph, nothing else (no
+    analysis graph, which is computed from the store; no store of an older layout)."""
+    return store.info().get("analysis") is None and not store._legacy
+
+
+def _write_files(target: Path, out_dir: Path, entries: dict, shared: list[str]) -> int:
+    """kg.ttl and nquads/ of the new generation from its pieces; returns the triples in kg.ttl.
+    The same bytes as written from the loaded store (tests/test_pipeline.py checks)."""
+    from kg import export
+
+    triples = export.write_turtle_from_pieces(out_dir, entries, shared, target / "kg.ttl")
+    export.nquads_files(out_dir, entries, {"shared": (SHARED_GRAPH_IRI, shared)}, target / "nquads")
+    return triples
 
 
 def _lines_of(ntriples: bytes) -> list[str]:

@@ -512,8 +512,10 @@ class Store:
             try:
                 self._begin()
                 yield self
-            except BaseException:
+            except BaseException as e:
                 self._rollback()
+                if isinstance(e, OSError):  # writing an output (kg.ttl, a table) into OUT failed
+                    raise os_error(e, "write the new generation", self.out_dir) from None
                 raise
             try:
                 self._commit()
