@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from kg.query import DB, _term, tabled
 from kg.vocab import SHARED_GRAPH_IRI
 
-SCHEMA = 2
+SCHEMA = 3
 # lines of a report's own graph that no tabled question reads (its evidence spans): left out of
 # the small store each report's answers are computed on
 _SKIP = ("<http://www.w3.org/ns/oa#", "<https://w3id.org/rectkg/ontology#inReport>",
@@ -154,14 +154,58 @@ def open_db(path: Path) -> sqlite3.Connection:
     return con
 
 
+def _os_error(e: Exception) -> OSError:
+    """An SQLite error as the OSError it stands for (a full disk: ENOSPC …)."""
+    import errno
+
+    if isinstance(e, OSError):
+        return e
+    code = getattr(e, "sqlite_errorcode", None)
+    code = code & 0xFF if isinstance(code, int) else None
+    no = {13: errno.ENOSPC, 8: errno.EROFS, 3: errno.EACCES, 23: errno.EACCES,
+          10: errno.EIO, 14: errno.EIO}.get(code)
+    if no is None and "disk is full" in str(e):
+        no = errno.ENOSPC
+    return OSError(no or errno.EIO, str(e))
+
+
+def _schema(path: Path) -> str | None:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            got = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return got[0] if got else None
+
+
 def update(target_db: Path, previous_db: Path | None, entries: dict, shared: dict[str, list[str]],
            changed_subjects: set[str] | None, run_batches) -> int:
     """Write ``target_db`` for the reports of ``entries`` (name → manifest entry): rows of the
     previous table are kept for reports whose stamp and named entities' shared triples are the
     same; the others are computed by ``run_batches(list of (name, nq, graph)) → iterable of
-    (name, rows, refs, sig)``. Returns the number of reports computed."""
+    (name, rows, refs, sig)``. Returns the number of reports computed. A write that fails (a full
+    disk …) raises the store's :class:`~kg.errors.StoreError`, which says what is intact."""
+    from kg.store import os_error
+
+    try:
+        return _update(target_db, previous_db, entries, changed_subjects, run_batches)
+    except (sqlite3.Error, OSError) as e:
+        for p in (target_db, target_db.with_name(f".{target_db.name}.tmp"),
+                  target_db.with_name(target_db.name + "-journal")):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+        raise os_error(_os_error(e), "write the answer tables", target_db) from None
+
+
+def _update(target_db: Path, previous_db: Path | None, entries: dict,
+            changed_subjects: set[str] | None, run_batches) -> int:
     questions = tabled()
-    if previous_db is not None and previous_db.is_file():
+    if previous_db is not None and previous_db.is_file() and _schema(previous_db) == str(SCHEMA):
         tmp = target_db.with_name(f".{target_db.name}.tmp")
         with open(previous_db, "rb") as src, open(tmp, "wb") as dst:
             dst.write(src.read())

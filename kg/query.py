@@ -183,18 +183,33 @@ def resolve_query(query: str, params: dict[str, str] | None = None) -> tuple[str
 
 def run_query(out_dir: Path, query: str, *, timeout: float | None = None,
               limit: int | None = None, params: dict[str, str] | None = None) -> Result:
-    """Answer a SPARQL string, a ``.rq`` file or a saved question over OUT's store."""
+    """Answer a SPARQL string, a ``.rq`` file or a saved question over OUT's store. A saved
+    question whose answer the current generation keeps as a table (``answers.sqlite``) is read
+    from there without opening the store."""
+    sparql, name = resolve_query(query, params)
+    if name is not None and _is_saved(query):
+        got = answer_from_table(current_generation(Path(out_dir)), name, params)
+        if got is not None:
+            if limit is not None and len(got.rows) > limit:
+                got.rows, got.truncated = got.rows[:limit], True
+            return got
     from kg.store import Store
 
-    sparql, name = resolve_query(query, params)
     with Store.open(Path(out_dir), read_only=True) as store:
-        if name is not None and _is_saved(query):
-            got = answer_from_table(store.generation_dir, name, params)
-            if got is not None:
-                if limit is not None and len(got.rows) > limit:
-                    got.rows, got.truncated = got.rows[:limit], True
-                return got
         return execute(store.db, sparql, timeout=timeout, limit=limit, name=name)
+
+
+def current_generation(out_dir: Path) -> Path | None:
+    """The folder of OUT's current generation as ``OUT/current`` names it (what
+    ``Store.open`` reads), found without opening the store nor importing :mod:`kg.store`: a
+    generation is complete before the link names it. None for none, or an older layout."""
+    import os
+
+    link = Path(os.path.abspath(out_dir)) / "current"
+    try:
+        return Path(os.path.normpath(link.parent / os.readlink(link)))
+    except OSError:
+        return None
 
 
 def _is_saved(query: str) -> bool:
@@ -222,24 +237,102 @@ def header(text: str, key: str) -> str | None:
     return None
 
 
+# the version of how tables are written and read (rows, parts, orders): a change makes every
+# older table stale (SPARQL answers until the next build writes them again)
+TABLE_CODE = 3
+PARTS_DIR = QUERIES_DIR / "parts"
+
+
+def table_spec(name: str) -> dict | None:
+    """How the saved question ``name`` is answered from a table, or None if it is not:
+    {sparql (what each report's rows are: the question, or its part), version, order,
+    report (the column naming the report), filters, params, combine (None, or the name of the
+    function that makes the answer of every report's part rows)}."""
+    try:
+        sq = load_saved(name)
+    except QueryError:
+        return None
+    kind = header(sq.text, "table")
+    if kind not in ("report", "part"):
+        return None
+    filters = {}
+    for part in (header(sq.text, "table-filter") or "").split(","):
+        if part.strip():
+            param, column = part.split()
+            filters[param] = column
+    text = sq.text
+    sparql = fill_params(sq.text, {}, sq.params, name)
+    if kind == "part":
+        text += (PARTS_DIR / f"{name}.rq").read_text(encoding="utf-8")
+        sparql = (PARTS_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return {"sparql": sparql,
+            "version": hashlib.sha256(f"{TABLE_CODE}\n{text}".encode()).hexdigest()[:16],
+            "order": _order_keys(header(sq.text, "table-order") or ""),
+            "report": header(sq.text, "table-report") or "report",
+            "filters": filters, "params": sq.params,
+            "combine": name if kind == "part" else None}
+
+
 def tabled() -> dict[str, dict]:
-    """The saved questions answered from tables: name → {sparql, version, order, filters}."""
+    """The saved questions answered from tables: name → :func:`table_spec`."""
     out = {}
     for name, _, _ in list_queries():
-        sq = load_saved(name)
-        if header(sq.text, "table") != "report":
-            continue
-        filters = {}
-        for part in (header(sq.text, "table-filter") or "").split(","):
-            if part.strip():
-                param, column = part.split()
-                filters[param] = column
-        out[name] = {"sparql": fill_params(sq.text, {}, sq.params, name),
-                     "version": hashlib.sha256(sq.text.encode()).hexdigest()[:16],
-                     "order": (header(sq.text, "table-order") or "").split(),
-                     "report": header(sq.text, "table-report") or "report",
-                     "filters": filters, "params": sq.params}
+        spec = table_spec(name)
+        if spec is not None:
+            out[name] = spec
     return out
+
+
+_KEY_RE = re.compile(r"(DESC|ASC)\((.*)\)$|BOUND\((\w+)\)$|(\w+)$", re.I)
+
+
+def _order_keys(text: str) -> list[tuple[str, bool, bool]]:
+    """``# table-order:`` as (column, descending, bound only): ``DESC(BOUND(due)) due report``."""
+    out = []
+    for tok in text.split():
+        desc = False
+        m = _KEY_RE.match(tok)
+        if m and m.group(1):
+            desc, tok = m.group(1).upper() == "DESC", m.group(2)
+            m = _KEY_RE.match(tok)
+        if not m or m.group(1):
+            raise QueryError(f"cannot read the table order {text!r}")
+        out.append((m.group(3) or m.group(4), desc, bool(m.group(3))))
+    return out
+
+
+_NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short",
+                               "byte", "nonNegativeInteger", "positiveInteger",
+                               "nonPositiveInteger", "negativeInteger", "unsignedInt",
+                               "unsignedLong", "unsignedShort", "unsignedByte")}
+
+
+def order_key(t):
+    """A term's place in a SPARQL ORDER BY (unbound, blank nodes, IRIs, then literals: numbers by
+    value, the others by their lexical form, as Oxigraph compares the values the questions hold)."""
+    if t is None:
+        return (0,)
+    if isinstance(t, BlankNode):
+        return (1, t.value)
+    if isinstance(t, NamedNode):
+        return (2, t.value)
+    if t.datatype.value in _NUMERIC:
+        try:
+            return (3, 0, float(t.value), "")
+        except ValueError:
+            pass
+    return (3, 1, 0.0, t.value)
+
+
+def sort_rows(rows: list, variables: list[str], keys: list[tuple[str, bool, bool]]) -> list:
+    """``rows`` sorted stably as ``ORDER BY`` ``keys`` sorts them."""
+    for column, desc, bound in reversed(keys):
+        i = variables.index(column)
+        if bound:
+            rows.sort(key=lambda r: r[i] is not None, reverse=desc)
+        else:
+            rows.sort(key=lambda r: order_key(r[i]), reverse=desc)
+    return rows
 
 
 # ---------------------------------------------------------------------------- terms as JSON
@@ -271,15 +364,17 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
     filter (then SPARQL answers)."""
     if gen_dir is None or not (Path(gen_dir) / DB).is_file():
         return None
-    questions = tabled()
-    q = questions.get(name)
+    q = table_spec(name)
     if q is None:
         return None
     params = {k: v for k, v in (params or {}).items() if v != ""}
     if set(params) - set(q["filters"]):
         return None
     t0 = time.perf_counter()
-    con = sqlite3.connect(f"file:{Path(gen_dir) / DB}?mode=ro", uri=True)
+    try:
+        con = sqlite3.connect(f"file:{Path(gen_dir) / DB}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
     try:
         got = con.execute("SELECT version, variables FROM questions WHERE name = ?", (name,)).fetchone()
         if got is None or got[0] != q["version"]:
@@ -302,14 +397,19 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
             sql, args = sql + " AND report = ?", (name, params["report"])
         rows = [tuple(term(x) for x in row) for (blob,) in con.execute(sql + " ORDER BY report", args)
                 for row in json.loads(blob)]
+    except sqlite3.Error:   # a table of an older layout, a torn file: SPARQL answers
+        return None
     finally:
         con.close()
+    if q["combine"] is not None:
+        from kg import combine
+
+        variables, rows = getattr(combine, q["combine"].replace("-", "_"))(variables, rows)
     for param, value in params.items():
         i = variables.index(q["filters"][param])
         rows = [r for r in rows if r[i] is not None and r[i].value == value]
     if q["order"]:
-        idx = [variables.index(v) for v in q["order"]]
-        rows.sort(key=lambda r: tuple(("",) if r[i] is None else ("~", r[i].value) for i in idx))
+        sort_rows(rows, variables, q["order"])
     return Result(kind="select", variables=variables, rows=rows, name=name,
                   seconds=time.perf_counter() - t0)
 

@@ -401,6 +401,66 @@ def test_outdir_a_full_disk_is_said_and_the_next_build_repairs(small_disk, tmp_p
     assert _outputs(small_disk / "out") == _outputs(tmp_path / "clean")
 
 
+def test_outdir_a_disk_full_at_the_answer_tables_is_said_and_the_next_build_repairs(
+        small_disk, tmp_path, monkeypatch):
+    """The disk fills up just as the build writes answers.sqlite (kg.answers): the build ends in
+    the store's message (what happened, what is intact), not a traceback, leaves the previous
+    build as it was, and the next build with space finishes the work."""
+    from kg import answers
+    from kg.errors import StoreError
+    from kg.pipeline import build_corpus
+
+    corpus = _corpus_of(3, tmp_path / "c")
+    out = small_disk / "out"
+    kg("build", corpus, "--out", out, "--no-views", cwd=tmp_path)
+    before = _outputs(out)
+    _corpus_of(5, corpus)
+    real, seen = answers._update, []
+
+    def fill_then_update(target_db, *args):
+        # the real tables step, on a disk that a filler has just made full
+        with open(small_disk / "filler", "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        seen.append(target_db)
+        return real(target_db, *args)
+
+    monkeypatch.setattr(answers, "_update", fill_then_update)
+    with pytest.raises(StoreError) as e:
+        build_corpus([corpus], out, write_views=False)
+    assert seen, "the build did not reach the answer tables"
+    assert "disk is full" in str(e.value) and "previous build is intact" in str(e.value)
+    assert "answer tables" in str(e.value)
+    monkeypatch.setattr(answers, "_update", real)
+    (small_disk / "filler").unlink()
+    assert _outputs(out) == before
+    assert not list(out.rglob("*answers.sqlite*tmp")) and not list(out.rglob("*-journal"))
+    assert _mount(["-o", "remount,size=64m", str(small_disk)])   # the build's pieces are kept
+    kg("build", corpus, "--out", out, "--no-views", cwd=tmp_path)
+    kg("build", corpus, "--out", tmp_path / "clean", "--no-views", cwd=tmp_path)
+    assert _outputs(out) == _outputs(tmp_path / "clean")
+
+
+def test_outdir_an_sqlite_full_database_is_said_as_a_full_disk(tmp_path):
+    """SQLite says a full disk as its own error (SQLITE_FULL), not an OSError: the answer tables
+    map it to ENOSPC, so the message is the store's."""
+    import errno
+    import sqlite3
+
+    from kg.answers import _os_error
+
+    con = sqlite3.connect(str(tmp_path / "x.sqlite"))
+    con.execute("CREATE TABLE t (x TEXT)")
+    con.execute("PRAGMA max_page_count = 3")   # a database that cannot grow: SQLITE_FULL
+    with pytest.raises(sqlite3.Error) as e:
+        con.executemany("INSERT INTO t VALUES (?)", [("x" * 4000,)] * 10)
+    assert _os_error(e.value).errno == errno.ENOSPC
+
+
 def test_outdir_a_read_only_out_is_said_and_left_as_it_was(tmp_path):
     corpus = _corpus_of(3, tmp_path / "c")
     out = tmp_path / "out"

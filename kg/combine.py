@@ -1,0 +1,45 @@
+"""The answers of the saved questions kept as per-report parts (``# table: part``): each
+function takes the part's columns and every report's part rows (reports in name order) and
+returns the question's columns and rows, unordered (``# table-order:`` sorts them). The part's
+SPARQL is ``kg/queries/parts/NAME.rq``; tests check the answer equals the question's SPARQL over
+the whole store."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+def _n(k: int) -> ox.Literal:
+    return ox.Literal(str(k), datatype=_INTEGER)
+
+
+def most_cited_policies(variables: list[str], rows: list) -> tuple[list[str], list]:
+    d, policy, mentioning, quoted, used = (variables.index(v) for v in
+                                           ("d", "policy", "mentioning", "quoted", "used"))
+    acc: dict = {}
+    for r in rows:
+        a = acc.get(r[d])
+        if a is None:
+            a = acc[r[d]] = [r[policy], 0, 0, 0]
+        a[1] += int(r[mentioning].value)
+        a[2] += int(r[quoted].value)
+        a[3] += int(r[used].value)
+    return (["policy", "reports", "mentions", "measures"],
+            [(label, _n(k), _n(q), _n(u)) for label, k, q, u in acc.values() if k > 0])
+
+
+def top_responsible_units(variables: list[str], rows: list) -> tuple[list[str], list]:
+    o, unit, measures, leading, joined = (variables.index(v) for v in
+                                          ("o", "unit", "measures", "leading", "participating"))
+    acc: dict = {}
+    for r in rows:
+        a = acc.get((r[o], r[unit]))
+        if a is None:
+            a = acc[(r[o], r[unit])] = [r[unit], 0, 0, 0, 0]
+        a[1] += int(r[measures].value)
+        a[2] += int(r[leading].value)
+        a[3] += int(r[joined].value)
+        a[4] += 1
+    return (["unit", "measures", "leading", "participating", "reports"],
+            [(a[0], _n(a[1]), _n(a[2]), _n(a[3]), _n(a[4])) for a in acc.values()])
