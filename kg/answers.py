@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from kg.query import DB, _term, tabled
 from kg.vocab import SHARED_GRAPH_IRI
 
-SCHEMA = 3
+SCHEMA = 4
 # lines of a report's own graph that no tabled question reads (its evidence spans): left out of
 # the small store each report's answers are computed on
 _SKIP = ("<http://www.w3.org/ns/oa#", "<https://w3id.org/rectkg/ontology#inReport>",
@@ -132,6 +132,26 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
             if report is not None and report.value in rows:
                 rows[report.value][q].append([_term(sol[k]) for k in range(n)])
     return [(name, rows[name], refs_of[name], sig_of[name]) for name, *_ in items]
+
+
+def pack(rows: list[list]) -> str:
+    """A report's rows of one question as stored: ``{"t": [null, term, …], "r": [[i, …], …]}``,
+    each cell the index of its term (0: unbound), so that a reader makes each distinct term once
+    and each row with one ``map``."""
+    index: dict = {None: 0}
+    terms: list = [None]
+    out = []
+    for row in rows:
+        r = []
+        for cell in row:
+            key = None if cell is None else tuple(cell)
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(terms)
+                terms.append(cell)
+            r.append(i)
+        out.append(r)
+    return json.dumps({"t": terms, "r": out}, ensure_ascii=False, separators=(",", ":"))
 
 
 def variables_of(sparql: str) -> list[str]:
@@ -241,8 +261,7 @@ def _update(target_db: Path, previous_db: Path | None, entries: dict,
             con.execute("INSERT INTO reports VALUES (?, ?, ?)", (name, entries[name]["sha256"], sig))
             con.executemany("INSERT INTO refs VALUES (?, ?)", [(name, s) for s in refs])
             con.executemany("INSERT INTO rows VALUES (?, ?, ?)",
-                            [(q, name, json.dumps(rs, ensure_ascii=False, separators=(",", ":")))
-                             for q, rs in rows.items() if rs])
+                            [(q, name, pack(rs)) for q, rs in rows.items() if rs])
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
         con.commit()
     finally:

@@ -256,7 +256,7 @@ def header(text: str, key: str) -> str | None:
 
 # the version of how tables are written and read (rows, parts, orders): a change makes every
 # older table stale (SPARQL answers until the next build writes them again)
-TABLE_CODE = 3
+TABLE_CODE = 4
 PARTS_DIR = QUERIES_DIR / "parts"
 
 
@@ -412,8 +412,11 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
         args: tuple = (name,)
         if set(params) == {"report"} and q["filters"].get("report") == q["report"]:
             sql, args = sql + " AND report = ?", (name, params["report"])
-        rows = [tuple(term(x) for x in row) for (blob,) in con.execute(sql + " ORDER BY report", args)
-                for row in json.loads(blob)]
+        rows = []
+        for (blob,) in con.execute(sql + " ORDER BY report", args):
+            got = json.loads(blob)   # kg.answers.pack: the report's terms, rows of their indexes
+            terms = [term(x) for x in got["t"]]
+            rows += [tuple(map(terms.__getitem__, r)) for r in got["r"]]
     except sqlite3.Error:   # a table of an older layout, a torn file: SPARQL answers
         return None
     finally:
