@@ -263,7 +263,8 @@ PARTS_DIR = QUERIES_DIR / "parts"
 def table_spec(name: str) -> dict | None:
     """How the saved question ``name`` is answered from a table, or None if it is not:
     {sparql (what each report's rows are: the question, or its part), version, order,
-    report (the column naming the report), filters, params, combine (None, or the name of the
+    report (the column naming the report), filters (parameter → the column it must equal, or
+    ``*``: the combining function applies it), params, combine (None, or the name of the
     function that makes the answer of every report's part rows)}."""
     try:
         sq = load_saved(name)
@@ -424,11 +425,14 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
     if q["combine"] is not None:
         from kg import combine
 
-        got = getattr(combine, q["combine"].replace("-", "_"))(variables, rows, Path(gen_dir))
+        got = getattr(combine, q["combine"].replace("-", "_"))(variables, rows, Path(gen_dir),
+                                                               params)
         if got is None:
             return None
         variables, rows = got
     for param, value in params.items():
+        if q["filters"][param] == "*":
+            continue   # the combining function's
         i = variables.index(q["filters"][param])
         rows = [r for r in rows if r[i] is not None and r[i].value == value]
     if q["order"]:
