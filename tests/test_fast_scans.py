@@ -110,3 +110,45 @@ def test_quantity_number_is_not_after_a_digit_or_dot(text):
                                                      r"(?<![\d.])(?P<n>\d+(?:\.\d+)?)"))
     assert plain.pattern != quantities._Q.pattern
     assert spans(quantities._Q.finditer(text)) == spans(plain.finditer(text))
+
+
+# --- deadlines: a text without 前 is not scanned for a date before which to finish --------------
+
+_deadline_words = list("0123456789一二三十年月日号底末前之 \n，。：:") + [
+    "2021年", "今年", "明年", "上半年", "年底", "12月底前", "6月30日前", "完成", "到位", "整改时限：",
+    "完成时限:", "立行立改", "长期坚持", "持续推进", "彻底", "月份", "中旬", "二〇二一年"]
+
+
+@FAST
+@given(text_of(_deadline_words, 40), st.integers(0, 40), st.integers(0, 40), st.sampled_from([None, 2021]))
+def test_deadlines_skip_a_text_without_before(text, a, b, year):
+    from kg.extractors import deadlines
+
+    start, end = min(a, b, len(text)), min(max(a, b), len(text))
+    fast = deadlines.find_deadlines(text, start, end, year=year)
+    holds, deadlines._holds = deadlines._holds, lambda *_: True
+    try:
+        assert fast == deadlines.find_deadlines(text, start, end, year=year)
+    finally:
+        deadlines._holds = holds
+
+
+# --- organisations: a clause with fewer than two names in it is no list of bodies ----------------
+
+_list_items = ["县财政局", "县医保局", "城东处", "北区项目办", "资产管理处", "同顺兴村党支部", "市委", "区委政法委",
+               "发展规划处", "某镇党委", "问题", "对县财政局", "北区项目办等17家单位", "所", "我", "办", "处", "中心",
+               "开展巡察", "的", "和", "（", "）"]
+_clause = st.lists(st.sampled_from(_list_items), min_size=1, max_size=5).map("、".join)
+_lists = st.lists(st.tuples(_clause, st.sampled_from(["，", "。", "", "开展巡察。"])), max_size=4).map(
+    lambda parts: "".join(a + b for a, b in parts))
+
+
+@FAST
+@given(_lists)
+def test_listed_bodies_skip_clauses_with_fewer_than_two_names(text):
+    fast = [(m.span, m.attrs) for m in organisations.find_organisations(text)]
+    count, organisations._names_inside = organisations._names_inside, lambda *_: 2
+    try:
+        assert fast == [(m.span, m.attrs) for m in organisations.find_organisations(text)]
+    finally:
+        organisations._names_inside = count

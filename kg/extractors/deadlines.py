@@ -44,6 +44,13 @@ _WORDS = re.compile(rf"(?P<imm>{_IMMEDIATE})|(?P<long>{_LONG_TERM})")
 _PERIOD_ONLY = re.compile(rf"^{_PERIOD}")
 
 
+def _holds(text: str, word: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds ``word``: a text without the word every match of a pattern
+    holds (the 前 of _BY) is not scanned. Most problems and measures state no deadline, and _BY,
+    which opens with an optional part, is tried at every position of the text it scans."""
+    return text.find(word, start, end) >= 0
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One stated deadline: its kind, the due date (ISO) where a date is stated, and its span."""
@@ -112,7 +119,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
                 e -= 1
             out.append(Deadline("by_date", _due(p, year), Span(s, e, text[s:e])))
             taken.append((s, e))
-    for m in _BY.finditer(text, start, end):
+    for m in _BY.finditer(text, start, end) if _holds(text, "前", start, end) else ():
         if not _real(m) or not free(m.start(), m.end()):
             continue
         s = m.start()
