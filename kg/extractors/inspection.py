@@ -27,7 +27,7 @@ from collections import Counter
 
 from kg.doc import DateValue, Doc, Span
 from kg.extractors import extractor
-from kg.extractors.organisations import find_organisations, organisations_of
+from kg.extractors.organisations import find_organisations, shared_organisations
 from kg.zh import find_dates, place_at, place_prefix
 
 _CN = "[一二三四五六七八九十]"
@@ -217,7 +217,7 @@ def _round_span(doc: Doc, m: re.Match) -> Span:
     if term:
         return doc.span(term.start(), m.end("round"))
     level = _ROUND_LEVEL.search(text, m.start("round"), m.end("round"))
-    body = [o for o in organisations_of(text) if o.span.end == level.end() and o.span.start >= m.start("round")]
+    body = [o for o in shared_organisations(text) if o.span.end == level.end() and o.span.start >= m.start("round")]
     return doc.span(body[0].span.start if body else level.start(), m.end("round"))
 
 
@@ -269,7 +269,7 @@ def extract_inspection(doc: Doc) -> None:
 def _inspection(doc: Doc) -> dict:
     text = doc.text
     head_end = min(len(text), 2500)
-    orgs = [o for o in organisations_of(text) if o.span.end <= head_end]
+    orgs = [o for o in shared_organisations(text) if o.span.end <= head_end]
     team_orgs = [o for o in orgs if _TEAM_NAME.search(o.text)]
     party_orgs = [o for o in orgs if o.text.endswith(("党委", "党组"))]
     year = _report_year(doc)

@@ -13,6 +13,7 @@ verb before it. Every surface form is kept; :mod:`kg.resolve` later joins aliase
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -408,10 +409,11 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
     if "、" not in text[start:end]:
         return out
     spans = [(o.span.start, o.span.end) for o in out]
+    by_start = sorted(spans)
     added = []
     for cl in _LIST_CLAUSE.finditer(text, start, end):
-        if "、" not in cl.group():
-            continue
+        if "、" not in cl.group() or _names_inside(by_start, cl.start(), cl.end()) < 2:
+            continue  # (a clause that holds fewer than two names lists no two of them)
         items, pos = [], cl.start()
         for part in cl.group().split("、"):
             items.append((pos, pos + len(part)))
@@ -430,6 +432,7 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
             if inner:
                 old_start = spans[inner[0]][0]
                 spans[inner[0]] = (a, b)
+                by_start = sorted(spans)
                 out = [Mention("organisation", _span(text, a, b), dict(o.attrs))
                        if (o.span.start, o.span.end) == (old_start, b) else o for o in out]
                 continue
@@ -443,19 +446,36 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
     return sorted(out + added, key=lambda o: o.span.start) if added else out
 
 
+def _names_inside(by_start: list[tuple[int, int]], s: int, e: int) -> int:
+    """How many of the spans (sorted) lie inside ``[s, e)``, counted up to two.
+
+    >>> _names_inside([(0, 3), (4, 6), (5, 9)], 0, 7), _names_inside([(0, 3), (4, 6)], 1, 7)
+    (2, 1)
+    """
+    n = 0
+    for i in range(bisect.bisect_left(by_start, (s,)), len(by_start)):
+        s0, e0 = by_start[i]
+        if s0 >= e or n == 2:
+            break
+        n += e0 <= e
+    return n
+
+
 @functools.lru_cache(maxsize=2)
-def _all_organisations(text: str) -> tuple[Mention, ...]:
+def shared_organisations(text: str) -> tuple[Mention, ...]:
+    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
+    and the organisations extractors both read it): the same Mention objects for every caller, to
+    read only (:func:`organisations_of` gives copies to change)."""
     return tuple(find_organisations(text))
 
 
 def organisations_of(text: str) -> list[Mention]:
-    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
-    and the organisations extractors both read it); each call gets its own Mention objects.
+    """:func:`shared_organisations`, each call with its own Mention objects.
 
     >>> [m.text for m in organisations_of("县委巡察办牵头。")]
     ['县委巡察办']
     """
-    return [Mention(m.kind, m.span, dict(m.attrs)) for m in _all_organisations(text)]
+    return [Mention(m.kind, m.span, dict(m.attrs)) for m in shared_organisations(text)]
 
 
 class _Intervals:
