@@ -100,6 +100,25 @@ def test_count_number_is_zh_num(text):
     assert spans(fast.finditer(text)) == spans(plain.finditer(text))
 
 
+_count_more = _count_words + ["需要", "需", "持续", "推进", "正在", "仍在", "尚在", "均已", "已经", "已", "多", "余",
+                              "重点问题", "具体", "整改措施", "完成", "其中", "已完成整改", "共计", "，"]
+
+
+# a count as the patterns read one: words, a number, a unit, words (or a word of any kind)
+_count_around = ["问题", "已", "均", "经", "正在", "尚在", "推进", "整改", "需", "要", "持续", "具体", "措施", "举措",
+                 "完成", "重点", "的", "，", "已经", "均已", "需要", "整改完成", "完成整改", "持续推进整改", "共计",
+                 "尚在整改", "问题已整改完成", "需要持续整改", "具体整改措施", "重点问题", "整改问题", "整改的问题"]
+_count_phrase = st.tuples(text_of(_count_around, 3), st.sampled_from(["12", "三", "8", "二十"]),
+                          st.sampled_from(["个", "项", "条", "多项", "余 个", ""]), text_of(_count_around, 3)).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)  # (a pattern's words meet by chance: many examples)
+@given(st.lists(st.one_of(_count_phrase, st.sampled_from(_count_more)), max_size=12).map("".join))
+def test_count_patterns_need_their_part(text):
+    for key, pat, *needs in counts.PATTERNS:
+        if needs and not needs[0].search(text):
+            assert not pat.search(text), (key, pat.pattern)
+
 
 # --- quantities: the number's "not after a digit or a dot" test sits behind its first digit -----
 
