@@ -40,8 +40,17 @@ _PERIOD = (rf"(?:{_YEAR}\s*)?(?:(?P<m>{_NUM})\s*月份?\s*(?:(?P<d>{_NUM})\s*[�
            rf"(?P<mend>底|末|中旬|上旬|下旬)?|(?P<half>上半年|下半年|年底|年末|底|末))")
 _BY = re.compile(_PERIOD + r"\s*(?:之)?前(?:全部|基本)?(?:完成|到位|办结|出台|整改完毕|整改到位|见效)?")
 _LABELLED = re.compile(r"(?:整改时限|完成时限|整改期限|完成时间|时限要求)\s*[:：]\s*(?P<v>[^。；;\n]{2,30})")
-_WORDS = re.compile(rf"(?P<imm>{_IMMEDIATE})|(?P<long>{_LONG_TERM})")
+# plain words, so that the regex engine skips ahead to their first characters (a group around
+# each kind's words hid them); the kind is told by the word found
+_WORDS = re.compile(rf"{_IMMEDIATE}|{_LONG_TERM}")
+_IMMEDIATE_WORDS = frozenset(_IMMEDIATE.split("|"))
+
+
 _PERIOD_ONLY = re.compile(rf"^{_PERIOD}")
+
+
+def _word_kind(m: re.Match) -> str:
+    return "immediate" if m.group() in _IMMEDIATE_WORDS else "long_term"
 
 
 def _holds(text: str, word: str, start: int, end: int) -> bool:
@@ -108,7 +117,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
         value = text[v0:m.end("v")]
         w = _WORDS.match(value)
         if w:
-            kind = "immediate" if w.group("imm") else "long_term"
+            kind = _word_kind(w)
             out.append(Deadline(kind, None, Span(v0, v0 + w.end(), w.group())))
             taken.append((v0, v0 + w.end()))
             continue
@@ -129,7 +138,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
         taken.append((s, m.end()))
     for m in _WORDS.finditer(text, start, end):
         if free(m.start(), m.end()):
-            out.append(Deadline("immediate" if m.group("imm") else "long_term", None,
+            out.append(Deadline(_word_kind(m), None,
                                 Span(m.start(), m.end(), m.group())))
     out.sort(key=lambda d: d.span.start)
     return out
