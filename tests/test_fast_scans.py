@@ -171,3 +171,36 @@ def test_listed_bodies_skip_clauses_with_fewer_than_two_names(text):
         assert fast == [(m.span, m.attrs) for m in organisations.find_organisations(text)]
     finally:
         organisations._names_inside = count
+
+
+@FAST
+@given(text_of(_deadline_words + ["立即整改", "马上就改", "长期推进", "常态化推进", "长期整改", "即知即改", "长期"], 30))
+def test_deadline_words_found_as_plain_words(text):
+    from kg.extractors import deadlines
+
+    grouped = re.compile(rf"(?P<imm>{deadlines._IMMEDIATE})|(?P<long>{deadlines._LONG_TERM})")
+    assert [(m.span(), "immediate" if m.group("imm") else "long_term") for m in grouped.finditer(text)] == \
+        [(m.span(), deadlines._word_kind(m)) for m in deadlines._WORDS.finditer(text)]
+
+
+# --- inspection: a round is looked for only in the runs of Chinese characters around 轮 or 批 -----
+
+_round_words = list("第一二三十届轮批首某镇组对的 \u3000\xa0\t\n，。；a1（") + [
+    "省委", "市委", "县委", "党委", "党组", "中央", "巡视", "巡察", "十五届", "第三轮", "首轮", "第二批", "开展", "集团"]
+
+
+_round_phrase = st.tuples(
+    st.sampled_from(["", "十五届", "第十二届 ", "十\u3000届"]), st.sampled_from(["", "某市委", "集团党委", "县委", "中央", "省委\xa0"]),
+    st.sampled_from(["第三轮", "第 二 轮", "首轮", "第一批", "首批", "第三轮第二批", "第\t十轮"]),
+    st.one_of(text_of(list("某的对开展镇 \u3000\n，a") + ["集中", "专项"], 8),
+              st.sampled_from(["a" + "某" * 10, "a" + "某" * 11, "1" * 12, "a" * 13])),
+    st.sampled_from(["巡视", "巡察", "", "，巡察"])).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(_round_phrase, text_of(_round_words, 4)), max_size=6).map("".join), st.integers(0, 200))
+def test_round_found_in_runs_around_its_word(text, end):
+    from kg.extractors import inspection
+
+    end = min(end, len(text))
+    assert spans(inspection._round_matches(text, end)) == spans(inspection.ROUND.finditer(text, 0, end))

@@ -47,6 +47,8 @@ ROUND = re.compile(
     rf"(?P<round>(?:第?{_CN}+\s*届\s*)?(?:[\u4e00-\u9fff]{{0,6}}?(?:中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|"
     rf"乡党委|自治区党委|党委|党组))?\s*(?:第\s*{_CN}+\s*[轮批]|首[轮批])(?:第{_CN}+批|首批)?)"
     rf"(?=[^，,。；;]{{0,12}}?(?:巡视|巡察))")
+_ROUND_WORD = re.compile("[轮批]")
+_ROUND_LOOKS_AHEAD = 14  # ROUND's look-ahead reads at most 12 characters and 巡视/巡察 past a match
 _ROUND_NUMBER = re.compile(rf"(?:{_CN}+届)?.*?(?:第({_CN}+)|(首))[轮批]")
 _ROUND_TERM = re.compile(rf"第?{_CN}+\s*届")
 _ROUND_LEVEL = re.compile(r"中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|乡党委|自治区党委|党委|党组|第|首")
@@ -221,13 +223,39 @@ def _round_span(doc: Doc, m: re.Match) -> Span:
     return doc.span(body[0].span.start if body else level.start(), m.end("round"))
 
 
+def _in_round(ch: str) -> bool:
+    """Whether ``ch`` can be part of a round as ROUND reads one: a Chinese character or a space."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isspace()
+
+
+def _round_matches(text: str, end: int):
+    """``ROUND.finditer(text, 0, end)``, with the regex run only where a round can be. ROUND opens
+    with optional parts, so it is tried at every position; but a round is written in Chinese
+    characters and spaces only and holds a 轮 or 批, so every match lies in a run of such characters
+    around one (and its look-ahead reads a few characters past the run)."""
+    pos = 0  # where the next match may start; every start before it has been tried
+    for w in _ROUND_WORD.finditer(text, 0, end):
+        if w.start() < pos:
+            continue
+        a, b = w.start(), w.end()
+        while a > pos and _in_round(text[a - 1]):
+            a -= 1
+        while b < end and _in_round(text[b]):
+            b += 1
+        for m in ROUND.finditer(text, a, min(end, b + _ROUND_LOOKS_AHEAD)):
+            if m.start() >= b:
+                break
+            yield m
+        pos = b
+
+
 def _round(doc: Doc, head_end: int, team: Span | None = None) -> Span | None:
     """The round: the first one the text names, unless it names rounds of several inspections
     (九届…第三批 and 十届…第一轮) — of which the round of the team's own committee is taken when the
     team names it (省委第二轮巡视… and 市委第四轮巡察 with 市委第四巡察组) — or the round belongs to
     another inspection listed before it (交叉巡察和八届市委第十三轮巡察)."""
     text = doc.text
-    rounds = [_round_span(doc, m) for m in ROUND.finditer(text, 0, head_end)]
+    rounds = [_round_span(doc, m) for m in _round_matches(text, head_end)]
     if not rounds:
         return None
 
