@@ -204,3 +204,17 @@ def test_round_found_in_runs_around_its_word(text, end):
 
     end = min(end, len(text))
     assert spans(inspection._round_matches(text, end)) == spans(inspection.ROUND.finditer(text, 0, end))
+
+
+# --- organisations: the national names as alternatives that open with plain words --------------
+
+_national = sorted(zh.CENTRAL_BODIES)[::3] + sorted(zh.MINISTRIES)[::3]
+
+
+@FAST
+@given(text_of(_national + list("部局司室署门分长办公厅国内中央人民某的，") + ["办公厅", "新华社"], 30))
+def test_national_names_found_as_plain_words(text):
+    grouped = re.compile(
+        "(?:" + "|".join(sorted(zh.CENTRAL_BODIES, key=len, reverse=True)) + ")" + organisations._OWN_DEPARTMENT
+        + "|(?:" + "|".join(sorted(zh.MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
+    assert spans(organisations._NATIONAL_NAMES.finditer(text)) == spans(grouped.finditer(text))

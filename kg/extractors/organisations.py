@@ -72,11 +72,11 @@ _FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
 _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
 # the central organs and ministries named without a level word (kg.zh's fixed lists of the state);
-# plain words only, so the regex engine skips ahead on their first characters
-_NATIONAL_NAMES = re.compile("(?:" + "|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) + ")"
-                             # with a department of its own: 新华社国内部, 国务院办公厅
-                             r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"
-                             r"|(?:" + "|".join(sorted(MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
+# each alternative opens with a plain word, so the regex engine skips ahead on their first
+# characters (a group around the names hid them)
+_OWN_DEPARTMENT = r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"  # 新华社国内部, 国务院办公厅
+_NATIONAL_NAMES = re.compile("|".join([n + _OWN_DEPARTMENT for n in sorted(CENTRAL_BODIES, key=len, reverse=True)]
+                                      + [n + "部(?![署门分])" for n in sorted(MINISTRIES, key=len, reverse=True)]))
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 _LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
