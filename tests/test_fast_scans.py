@@ -131,46 +131,28 @@ def test_quantity_number_is_not_after_a_digit_or_dot(text):
     assert spans(quantities._Q.finditer(text)) == spans(plain.finditer(text))
 
 
-# --- deadlines: a text without 前 is not scanned for a date before which to finish --------------
+# --- deadlines: a date before which to finish is looked for only around a 前 ---------------------
 
-_deadline_words = list("0123456789一二三十年月日号底末前之 \n，。：:") + [
+_deadline_words = list("0123456789１２一二三十年月日号底末前之 \u3000\t\n，。：:a〇○零") + [
     "2021年", "今年", "明年", "上半年", "年底", "12月底前", "6月30日前", "完成", "到位", "整改时限：",
-    "完成时限:", "立行立改", "长期坚持", "持续推进", "彻底", "月份", "中旬", "二〇二一年"]
+    "完成时限:", "立行立改", "长期坚持", "持续推进", "彻底", "月份", "中旬", "二〇二一年", "二○二一年", "全部"]
 
 
-@FAST
-@given(text_of(_deadline_words, 40), st.integers(0, 40), st.integers(0, 40), st.sampled_from([None, 2021]))
-def test_deadlines_skip_a_text_without_before(text, a, b, year):
+# a period as _BY reads one: a year, a month and day or a part of the year, then 前
+_deadline_phrase = st.tuples(
+    st.sampled_from(["", "2021年", "2021 年 ", "2021\u3000年", "二〇二一年", "二○二一年", "今年", "本年度", "１２年"]),
+    st.sampled_from(["", "12月", "6 月 30 日", "6\t月\n", "十二月底", "6月份", "年底", "上半年", "底", "3月中旬", "１２月"]),
+    st.sampled_from(["前", " 之前", "前完成", "前全部到位", "", "后"]), st.sampled_from(["", "，", "a", "。"])).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(_deadline_phrase, text_of(_deadline_words, 3)), max_size=8).map("".join),
+       st.integers(0, 40), st.integers(0, 80))
+def test_deadlines_found_around_before(text, a, b):
     from kg.extractors import deadlines
 
     start, end = min(a, b, len(text)), min(max(a, b), len(text))
-    fast = deadlines.find_deadlines(text, start, end, year=year)
-    holds, deadlines._holds = deadlines._holds, lambda *_: True
-    try:
-        assert fast == deadlines.find_deadlines(text, start, end, year=year)
-    finally:
-        deadlines._holds = holds
-
-
-# --- organisations: a clause with fewer than two names in it is no list of bodies ----------------
-
-_list_items = ["县财政局", "县医保局", "城东处", "北区项目办", "资产管理处", "同顺兴村党支部", "市委", "区委政法委",
-               "发展规划处", "某镇党委", "问题", "对县财政局", "北区项目办等17家单位", "所", "我", "办", "处", "中心",
-               "开展巡察", "的", "和", "（", "）"]
-_clause = st.lists(st.sampled_from(_list_items), min_size=1, max_size=5).map("、".join)
-_lists = st.lists(st.tuples(_clause, st.sampled_from(["，", "。", "", "开展巡察。"])), max_size=4).map(
-    lambda parts: "".join(a + b for a, b in parts))
-
-
-@FAST
-@given(_lists)
-def test_listed_bodies_skip_clauses_with_fewer_than_two_names(text):
-    fast = [(m.span, m.attrs) for m in organisations.find_organisations(text)]
-    count, organisations._names_inside = organisations._names_inside, lambda *_: 2
-    try:
-        assert fast == [(m.span, m.attrs) for m in organisations.find_organisations(text)]
-    finally:
-        organisations._names_inside = count
+    assert spans(deadlines._by_matches(text, start, end)) == spans(deadlines._BY.finditer(text, start, end))
 
 
 @FAST

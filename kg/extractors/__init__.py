@@ -113,6 +113,34 @@ def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iter
             pos = m.end()
 
 
+def matches_in_runs(pattern: re.Pattern, word: re.Pattern, in_run: Callable[[str], bool], text: str,
+                    start: int = 0, end: int | None = None, reach: int = 0) -> Iterator[re.Match]:
+    """``pattern.finditer(text, start, end)`` for a pattern (with no look-behind) whose every match
+    is made of characters for which ``in_run`` holds and holds a match of ``word``: the pattern is
+    run only over the runs of such characters around each word, reading ``reach`` characters
+    past a run (as far as a look-ahead at the end of a match reads). A pattern that opens with an
+    optional part is otherwise tried at every position of the text.
+
+    >>> [m.group() for m in matches_in_runs(re.compile(r"\\d*年前"), re.compile("前"), str.isalnum, "3年前，2020年前后、年前")]
+    ['3年前', '2020年前', '年前']
+    """
+    end = len(text) if end is None else end
+    pos = start  # where the next match may start: every start before it has been tried
+    for w in word.finditer(text, start, end):
+        if w.start() < pos:
+            continue
+        a, b = w.start(), w.end()
+        while a > pos and in_run(text[a - 1]):
+            a -= 1
+        while b < end and in_run(text[b]):
+            b += 1
+        for m in pattern.finditer(text, a, min(end, b + reach)):
+            if m.start() >= b:
+                break
+            yield m
+        pos = b
+
+
 def run(doc: Doc, names: list[str] | None = None) -> Doc:
     """Run the planned extractors over ``doc`` in order."""
     for ex in plan(names):

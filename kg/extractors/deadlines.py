@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from kg.doc import Doc, Span
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_in_runs
 from kg.zh import CN_DIGITS, cn_to_int
 
 _IMMEDIATE = r"立行立改|即知即改|立即整改|马上就改"
@@ -53,11 +53,20 @@ def _word_kind(m: re.Match) -> str:
     return "immediate" if m.group() in _IMMEDIATE_WORDS else "long_term"
 
 
-def _holds(text: str, word: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` holds ``word``: a text without the word every match of a pattern
-    holds (the 前 of _BY) is not scanned. Most problems and measures state no deadline, and _BY,
-    which opens with an optional part, is tried at every position of the text it scans."""
-    return text.find(word, start, end) >= 0
+_BEFORE = re.compile("前")
+
+
+def _in_period(ch: str) -> bool:
+    """Whether ``ch`` can be part of a _BY match: a Chinese character, a digit, a space, 〇 or ○."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdecimal() or ch.isspace() or ch in "〇○"
+
+
+def _by_matches(text: str, start: int, end: int):
+    """``_BY.finditer(text, start, end)``. _BY opens with an optional year, so it would be tried at
+    every position of every problem and measure; but a stated period is written in Chinese
+    characters, digits and spaces and holds 前, so only the runs of such characters around a 前 are
+    scanned (most problems and measures hold none)."""
+    return matches_in_runs(_BY, _BEFORE, _in_period, text, start, end)
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
                 e -= 1
             out.append(Deadline("by_date", _due(p, year), Span(s, e, text[s:e])))
             taken.append((s, e))
-    for m in _BY.finditer(text, start, end) if _holds(text, "前", start, end) else ():
+    for m in _by_matches(text, start, end):
         if not _real(m) or not free(m.start(), m.end()):
             continue
         s = m.start()

@@ -26,7 +26,7 @@ import re
 from collections import Counter
 
 from kg.doc import DateValue, Doc, Span
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_in_runs
 from kg.extractors.organisations import find_organisations, shared_organisations
 from kg.zh import find_dates, place_at, place_prefix
 
@@ -229,24 +229,10 @@ def _in_round(ch: str) -> bool:
 
 
 def _round_matches(text: str, end: int):
-    """``ROUND.finditer(text, 0, end)``, with the regex run only where a round can be. ROUND opens
-    with optional parts, so it is tried at every position; but a round is written in Chinese
-    characters and spaces only and holds a 轮 or 批, so every match lies in a run of such characters
-    around one (and its look-ahead reads a few characters past the run)."""
-    pos = 0  # where the next match may start; every start before it has been tried
-    for w in _ROUND_WORD.finditer(text, 0, end):
-        if w.start() < pos:
-            continue
-        a, b = w.start(), w.end()
-        while a > pos and _in_round(text[a - 1]):
-            a -= 1
-        while b < end and _in_round(text[b]):
-            b += 1
-        for m in ROUND.finditer(text, a, min(end, b + _ROUND_LOOKS_AHEAD)):
-            if m.start() >= b:
-                break
-            yield m
-        pos = b
+    """``ROUND.finditer(text, 0, end)``. ROUND opens with optional parts, so it would be tried at
+    every position; but a round is written in Chinese characters and spaces only and holds a 轮
+    or 批, so only the runs of such characters around one are scanned."""
+    return matches_in_runs(ROUND, _ROUND_WORD, _in_round, text, 0, end, _ROUND_LOOKS_AHEAD)
 
 
 def _round(doc: Doc, head_end: int, team: Span | None = None) -> Span | None:
