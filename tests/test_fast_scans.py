@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg import zh
-from kg.extractors import counts, matches_opening, organisations, people, quantities
+from kg.extractors import counts, matches_in_runs, matches_opening, organisations, people, quantities
 from kg.normalise import _traditional_chars, has_traditional
 
 FAST = settings(max_examples=300, deadline=None)
@@ -200,3 +200,36 @@ def test_national_names_found_as_plain_words(text):
         "(?:" + "|".join(sorted(zh.CENTRAL_BODIES, key=len, reverse=True)) + ")" + organisations._OWN_DEPARTMENT
         + "|(?:" + "|".join(sorted(zh.MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
     assert spans(organisations._NATIONAL_NAMES.finditer(text)) == spans(grouped.finditer(text))
+
+
+# --- inspection: a team is looked for only in the runs around 巡视 / 巡察 -------------------------
+
+_team_phrase = st.tuples(
+    st.sampled_from(["", "11个", "3个", "省委", "市委", "县委", "校党委", "省", "区", "１２个"]),
+    st.sampled_from(["", "第三轮", "第一、第二", "第四、五", "第一、二、三"]), st.sampled_from(["", "专项", "上下联动", "提级交叉"]),
+    st.sampled_from(["巡视", "巡察"]), st.sampled_from(["", "一", "十二"]), st.sampled_from(["组", "", "办", "组长"])).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(_team_phrase, text_of(list("某对于开展的，。、 1a") + ["进驻", "巡察", "组"], 3)), max_size=6).map("".join),
+       st.integers(0, 30), st.integers(0, 90))
+def test_teams_found_in_runs_around_their_word(text, a, b):
+    from kg.extractors import inspection
+
+    s, e = min(a, b, len(text)), min(max(a, b), len(text))
+    assert spans(matches_in_runs(inspection.TEAM, inspection._TEAM_WORD, inspection._in_team, text, s, e)) == \
+        spans(inspection.TEAM.finditer(text, s, e))
+
+
+# --- structure: an inline arabic heading opens with a digit the engine skips ahead to -------------
+
+@FAST
+@given(text_of(list("0123456789１٣.．、 %关于问题方面。a\n") + ["关于", "2021年", "1.", "12、"], 40))
+def test_arabic_marker_opens_with_a_digit(text):
+    from kg import structure
+
+    plain = re.compile(r"(?P<n>\d{1,3})(?:[.．、](?![\d%])|\s(?=关于))")
+    fast = structure.STYLES["arabic"][1]
+    assert spans(fast.finditer(text)) == spans(plain.finditer(text))
+    assert [spans([fast.match(text, i)]) for i in range(len(text)) if fast.match(text, i)] == \
+        [spans([plain.match(text, i)]) for i in range(len(text)) if plain.match(text, i)]

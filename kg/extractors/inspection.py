@@ -42,6 +42,14 @@ _LEVELS = r"(?:中央|省委|市委|区委|县委|州委|旗委|盟委|自治区
 TEAM = re.compile(
     rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第?{_CN}+)*)?"
     rf"{_MODE}{{0,2}}(?:巡视|巡察)(?:{_CN}+)?组")
+_TEAM_WORD = re.compile("巡视|巡察")
+
+
+def _in_team(ch: str) -> bool:
+    """Whether ``ch`` can be part of a TEAM match: a Chinese character, a digit or 、."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdecimal() or ch == "、"
+
+
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(
     rf"(?P<round>(?:第?{_CN}+\s*届\s*)?(?:[\u4e00-\u9fff]{{0,6}}?(?:中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|"
@@ -152,7 +160,9 @@ def _teams(doc: Doc, s: int, e: int, orgs: list) -> list[Span]:
     """The inspection teams named in ``text[s:e]``: the team grammar (省委11个巡视组, 市委第一、第二
     巡察组, 县委上下联动巡察组) and the organisation names ``orgs`` that end in a team (扶贫领域专项巡察组)."""
     text = doc.text
-    found = [(m.start(), m.end()) for m in TEAM.finditer(text, s, e)]
+    # (TEAM opens with optional parts; a team is written in a run of Chinese characters, digits
+    # and 、 around its 巡视/巡察, and only such runs are scanned)
+    found = [(m.start(), m.end()) for m in matches_in_runs(TEAM, _TEAM_WORD, _in_team, text, s, e)]
     found += [(o.span.start, o.span.end) for o in orgs if s <= o.span.start and o.span.end <= e]
     out: list[Span] = []
     for a, b in sorted(found, key=lambda t: (t[0], -t[1])):
