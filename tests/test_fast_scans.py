@@ -233,3 +233,27 @@ def test_arabic_marker_opens_with_a_digit(text):
     assert spans(fast.finditer(text)) == spans(plain.finditer(text))
     assert [spans([fast.match(text, i)]) for i in range(len(text)) if fast.match(text, i)] == \
         [spans([plain.match(text, i)]) for i in range(len(text)) if plain.match(text, i)]
+
+
+# --- organisations: head words found through a tree of their first characters --------------------
+
+_heads = sorted(organisations._HEADS)
+
+
+@FAST
+@given(text_of(_heads + list("某市区县的会员门长"), 30), st.integers(0, 5))
+def test_head_words_tree_finds_the_longest_first_word(text, pos):
+    plain = re.compile(organisations._HEAD_WORDS)
+    assert spans(organisations._HEAD_RE.finditer(text, pos)) == spans(plain.finditer(text, pos))
+    assert [m.span() for m in (organisations._HEAD_RE.match(text, i) for i in range(len(text))) if m] == \
+        [m.span() for m in (plain.match(text, i) for i in range(len(text))) if m]
+
+
+# --- kg.zh: a place looked up only at the lengths of the names that open as the text does ---------
+
+@FAST
+@given(text_of(_places + ["市", "区", "县", "省", "委", "中", "吴", "江", "南", "北", "山"], 8), st.integers(0, 12))
+def test_place_at_is_the_longest_gazetteer_prefix(text, pos):
+    levels = zh._place_levels()
+    plain = next((text[pos:pos + n] for n in zh._place_lengths() if text[pos:pos + n] in levels), None)
+    assert zh.place_at(text, pos) == plain

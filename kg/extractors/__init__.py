@@ -95,6 +95,26 @@ def plan(names: list[str] | None = None) -> list[Extractor]:
     return chosen
 
 
+def words_pattern(words) -> str:
+    """A regex of plain words that finds what their alternation longest first finds (the longest
+    word at the leftmost position), written as a tree of their first characters: where the
+    alternation tries every word at a position, this tries those that open with its character.
+
+    >>> words_pattern(["部", "部门", "局", "办公室"])
+    '办(?:公室)|部(?:门)?|局'
+    >>> re.compile(words_pattern(["部", "部门", "局"])).findall("局部部门")
+    ['局', '部', '部门']
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        by_first.setdefault(w[0], []).append(w[1:])
+    out = []
+    for first, rests in by_first.items():
+        longer = "|".join(re.escape(r) for r in rests if r)
+        out.append(re.escape(first) + (f"(?:{longer})" + ("?" if "" in rests else "") if longer else ""))
+    return "|".join(out)
+
+
 def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iterator[re.Match]:
     """``pattern.finditer(text)`` for a pattern (that never matches empty) whose every match starts
     where ``opening`` matches: plain words, which the regex engine skips ahead to, where a pattern

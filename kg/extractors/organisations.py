@@ -17,8 +17,8 @@ import bisect
 import functools
 import re
 
-from kg.doc import Doc, Mention
-from kg.extractors import extractor, matches_opening
+from kg.doc import Doc, Mention, Span
+from kg.extractors import extractor, matches_opening, words_pattern
 from kg.zh import CENTRAL_BODIES, MINISTRIES, place_at, place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
@@ -41,7 +41,8 @@ _NEXT_WORD = {  # characters that, right after a head word, show it was the star
     "署": "名", "馆": "长", "党组": "织", "小组": "长", "工作组": "长", "专班": "长", "队": "伍长员",
     "政府": "性", "馆藏": "", "人大": "代", "政协": "委", "医院": "长", "法院": "队", "检察院": "队",
 }
-_HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
+_HEAD_WORDS = "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
+_HEAD_RE = re.compile(words_pattern(_HEADS))  # (the same matches as _HEAD_WORDS, found sooner)
 
 
 def _head_words(text: str, start: int, end: int):
@@ -202,7 +203,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
 
 _LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
 _VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
-_ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_WORDS + ")$")
 _CN_DIGITS = "一二三四五六七八九十"
 _COORDINATED_BARE = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?第[一二三四五六七八九十]+"
                                r"(?:、[一二三四五六七八九十]+)*、$")
@@ -391,7 +392,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
 
 
 _LIST_CLAUSE = re.compile(r"[^，,。；;：:\n（）()“”]+")
-_HEAD_AT_END = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_HEAD_AT_END = re.compile("(?:" + _HEAD_WORDS + ")$")
 # where the last item of a list ends and the clause goes on
 _LIST_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:等|开展|进行|参加|负责|实施|召开|的)")
 
@@ -490,15 +491,11 @@ class _Intervals:
         self.starts = [a for a, _ in self.pairs]
 
     def covers(self, s: int, e: int) -> bool:
-        import bisect
-
         i = bisect.bisect_right(self.starts, s) - 1
         return i >= 0 and self.pairs[i][1] >= e
 
 
 def _span(text: str, s: int, e: int):
-    from kg.doc import Span
-
     return Span(s, e, text[s:e])
 
 
