@@ -35,13 +35,14 @@ NOT_UNITS = r"(?!(?!问题)[\u4e00-\u9fff])"
 
 DIGIT = rf"[\d{_CN}]"  # the first character of N (and any of its characters)
 
-# (key, pattern) or (key, pattern, needs); every pattern has the group "n". ``needs`` is a part
-# that every match of a pattern which opens with an optional word or the number holds, where the
-# pattern would be tried at every position of the text: a text without it is not scanned.
+# (key, pattern, *needs); every pattern has the group "n". ``needs`` are parts that every match of
+# a pattern which opens with an optional word or the number holds, where the pattern would be
+# tried at every position of the text: a text without one of them is not scanned. (A part that
+# opens with a word is searched fastest, so it comes first.)
 PATTERNS: list[tuple] = [
     # 共计25个问题已整改完成 (but 315项问题已完成整改288项 states the total, then the completed)
     ("completed", re.compile(rf"(?:共计?|累计|已有|其中)?{N}{U}(?:问题)?(?:已经?|均已){DONE}(?!\s*\d)"),
-     re.compile(rf"[个项条](?:问题)?均?已")),
+     re.compile(rf"已经?{DONE}"), re.compile(r"[个项条](?:问题)?均?已")),
     ("completed", re.compile(rf"其中{N}{U}(?:问题)?(?:已经?|均已)整改")),
     # 已完成问题整改22个, 完成整改179项 (with or without 已)
     ("completed", re.compile(rf"(?<![应需要将未计划])(?:已经?)?(?:完成|整改完成|整改到位)(?:问题)?整改(?:问题)?{N}{U}"),
@@ -53,13 +54,13 @@ PATTERNS: list[tuple] = [
      re.compile(rf"问题{DIGIT}+{U}")),
     ("completed", re.compile(rf"已(?:经)?整改{N}{U}{NOT_UNITS}")),
     ("in_progress", re.compile(rf"(?:共计?|还有|尚有)?{N}{U}(?:问题)?(?:正在|仍在|尚在)(?:推进)?整改"),
-     re.compile(r"[个项条](?:问题)?[正仍尚]在")),
+     re.compile(r"在(?:推进)?整改"), re.compile(r"[个项条](?:问题)?[正仍尚]在")),
     ("in_progress", re.compile(rf"(?:正在|仍在|尚在)(?:推进)?整改(?:的|中的)?(?:问题)?(?:有)?{N}{U}")),
     # 需持续推进整改8项 / 8项需要持续推进整改
     ("in_progress", re.compile(rf"(?:需要?)?持续(?:推进)?整改(?:的)?(?:问题)?{N}{U}"),
      re.compile(rf"持续(?:推进)?整改(?:的)?(?:问题)?{DIGIT}")),
     ("in_progress", re.compile(rf"{N}{U}(?:问题)?(?:需要?)持续(?:推进)?整改"),
-     re.compile(r"[个项条](?:问题)?需要?持续")),
+     re.compile(r"需要?持续(?:推进)?整改")),
     # 反馈的3个方面、12项、36个问题 / 发现的315项问题 / 指出…存在的三项不足
     ("problems", re.compile(rf"(?:反馈|指出|发现|交办|梳理|查出|查摆|存在|反映|提出)(?:的|了)?(?:[^，,。；;]{{0,14}}[、，,])?"
                             rf"[^，,。；;\d{_CN}]{{0,12}}?{N}{U}{MOD}?(?:问题{NOT_CLUES}|不足)")),
@@ -107,7 +108,7 @@ def extract_counts(doc: Doc) -> None:
     text = doc.text
     found: dict[str, tuple[int, int, object]] = {}  # key → (where the number stands, value, span)
     for key, pat, *needs in PATTERNS:
-        if needs and not needs[0].search(text):
+        if not all(part.search(text) for part in needs):
             continue
         for m in pat.finditer(text):
             n = cn_to_int(m.group("n"))
