@@ -258,3 +258,39 @@ def test_place_at_is_the_longest_gazetteer_prefix(text, pos):
     levels = zh._place_levels()
     plain = next((text[pos:pos + n] for n in zh._place_lengths() if text[pos:pos + n] in levels), None)
     assert zh.place_at(text, pos) == plain
+
+
+# --- organisations: levels and lead verbs as alternatives that open with words --------------------
+
+@FAST
+@given(text_of(organisations._LEVEL_NAMES.split("|") + ["中共", "中", "共", "党", "省", "某", "委"], 20))
+def test_levels_found_as_words(text):
+    plain = re.compile(rf"(?:中共)?(?:{organisations._LEVEL_NAMES})")
+    assert spans(organisations._LEVEL.finditer(text)) == spans(plain.finditer(text))
+    assert [spans([m]) for m in (organisations._LEVEL.match(text, i) for i in range(len(text))) if m] == \
+        [spans([m]) for m in (plain.match(text, i) for i in range(len(text))) if m]
+
+
+_leads = sorted(set(organisations._LEAD_VERBS))[::3] + ["受理", "受", "代表大会", "代表", "反馈意见", "反馈", "统一战线",
+                                                         "统一", "“回头看”工作", "“回头看”", "巡察组", "巡察", "巡视"]
+
+
+@FAST
+@given(text_of(_leads + list("某市委局的"), 12), st.integers(0, 30))
+def test_lead_verbs_tree_matches_the_plain_alternation(text, end):
+    plain = re.compile("|".join(organisations._LEAD_PATTERNS + organisations._LEAD_VERBS))
+    for i in range(len(text)):
+        assert spans([m for m in [organisations._LEAD_RE.match(text, i, end)] if m]) == \
+            spans([m for m in [plain.match(text, i, end)] if m])
+
+
+@FAST
+@given(text_of(["第", "十五", "三", "届", "轮", "组织", "宣传", "部", "处", "办", "厅", "局", "委", "某"], 12))
+def test_organisation_prechecks_name_what_every_match_holds(text):
+    # a 届次 holds 届; a field body (组织部) ends in one of its heads
+    if "届" not in text:
+        assert not organisations._TERM.search(text)
+    for i in range(len(text)):
+        for j in range(i + 1, len(text) + 1):
+            if text[j - 1] not in organisations._FIELD_BODY_HEADS:
+                assert not organisations._FIELD_BODIES.fullmatch(text, i, j)

@@ -69,6 +69,7 @@ _FIELD_BODIES = re.compile(
     r"(?:组织|宣传|统战|政治|人事|审计|财务|教务|科研|保卫|学生|后勤|基建|国资|外事|党建|综合|巡察|巡视|督查|"
     r"教育整顿|信访|机要|保密|研究生)(?:部|处|办|厅)$")
 _FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
+_FIELD_BODY_HEADS = "部处办厅"  # how every field body ends
 # characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
 _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
@@ -82,8 +83,10 @@ _NATIONAL_NAMES = re.compile("|".join([n + _OWN_DEPARTMENT for n in sorted(CENTR
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 _LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
 # Levels and places that open a name.
-_LEVEL = re.compile(
-    r"(?:中共)?(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共)")
+_LEVEL_NAMES = r"党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共"
+# (?:中共)?(?:LEVEL_NAMES), written so that every alternative opens with a word: the same matches,
+# and the regex engine skips ahead to them
+_LEVEL = re.compile(rf"中共(?:{_LEVEL_NAMES})|{_LEVEL_NAMES}")
 _LEVEL_AT_START = re.compile(r"(?:省|市|区|县|镇|乡|街道)(?![委级属内外])")
 _BODY_STOP = set("个年月日项名次批号级件份篇条起户的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要需须可能这那该此每我你他她它们之而且所若如")
 _LEAD_VERBS = tuple(sorted((
@@ -201,7 +204,7 @@ def _window_start(text: str, end: int, head_start: int) -> int:
     return i
 
 
-_LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
+_LEAD_RE = re.compile("|".join(_LEAD_PATTERNS) + "|" + words_pattern(_LEAD_VERBS))  # (verbs longest first)
 _VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
 _ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_WORDS + ")$")
 _CN_DIGITS = "一二三四五六七八九十"
@@ -285,10 +288,11 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             vm = _LEAD_RE.match(text, w - 1, m.start())
             if vm and vm.end() > w:
                 w = vm.end()
-        if not _FIELD_BODIES.fullmatch(text, w, m.end()):  # 组织部 is a body, not 组织 + 部
+        if text[m.end() - 1] not in _FIELD_BODY_HEADS or not _FIELD_BODIES.fullmatch(text, w, m.end()):
+            # (组织部 is a body, not 组织 + 部)
             w = _trim_lead(text, w, m.start())
         w0 = w
-        for term in _TERM.finditer(text, w, m.start()):
+        for term in _TERM.finditer(text, w, m.start()) if text.find("届", w, m.start()) >= 0 else ():
             if _LEVEL_AT_START.match(text, term.end()) or _LEVEL.match(text, term.end()) \
                     or place_at(text, term.end()) or _ROUND_AFTER.match(text, m.end()):
                 w = term.end()  # 十五届某镇党委第一轮 → 某镇党委
