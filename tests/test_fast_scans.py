@@ -294,3 +294,35 @@ def test_organisation_prechecks_name_what_every_match_holds(text):
         for j in range(i + 1, len(text) + 1):
             if text[j - 1] not in organisations._FIELD_BODY_HEADS:
                 assert not organisations._FIELD_BODIES.fullmatch(text, i, j)
+
+
+# --- organisations: a clause with fewer than two names in it is no list of bodies ----------------
+
+_list_items = ["县财政局", "县医保局", "城东处", "北区项目办", "资产管理处", "同顺兴村党支部", "市委", "区委政法委",
+               "发展规划处", "某镇党委", "问题", "对县财政局", "北区项目办等17家单位", "所", "我", "办", "处", "中心",
+               "开展巡察", "的", "和", "（", "）"]
+_clause = st.lists(st.sampled_from(_list_items), min_size=1, max_size=5).map("、".join)
+_lists = st.lists(st.tuples(_clause, st.sampled_from(["，", "。", "", "开展巡察。"])), max_size=4).map(
+    lambda parts: "".join(a + b for a, b in parts))
+
+
+@FAST
+@given(_lists)
+def test_listed_bodies_skip_clauses_with_fewer_than_two_names(text):
+    fast = [(m.span, m.attrs) for m in organisations.find_organisations(text)]
+    count, organisations._names_inside = organisations._names_inside, lambda *_: 2
+    try:
+        assert fast == [(m.span, m.attrs) for m in organisations.find_organisations(text)]
+    finally:
+        organisations._names_inside = count
+
+
+# --- organisations: a range that is the whole text is read from the shared reading ---------------
+
+@FAST
+@given(_lists, st.integers(0, 60))
+def test_organisations_in_a_range_are_found_as_in_the_range(text, end):
+    end = min(end, len(text))
+    for s, e in ((0, end), (0, len(text)), (min(3, end), end)):
+        assert [(m.span, m.attrs) for m in organisations.organisations_in(text, s, e)] == \
+            [(m.span, m.attrs) for m in organisations.find_organisations(text, s, e)]

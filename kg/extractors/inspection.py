@@ -27,7 +27,7 @@ from collections import Counter
 
 from kg.doc import DateValue, Doc, Span
 from kg.extractors import extractor, matches_in_runs
-from kg.extractors.organisations import find_organisations, shared_organisations
+from kg.extractors.organisations import find_organisations, organisations_in, shared_organisations
 from kg.zh import find_dates, place_at, place_prefix
 
 _CN = "[一二三四五六七八九十]"
@@ -497,7 +497,7 @@ def _audit(doc: Doc) -> dict:
         k = re.search(r"(?:绩效|经济责任|专项)?审计", text[:head_end])
         if k:
             out["kind"] = doc.span(k.start(), k.end())
-    orgs = find_organisations(text, 0, head_end)
+    orgs = organisations_in(text, 0, head_end)
     for m in _AUDIT_TEAM.finditer(text, 0, head_end):
         team = [o for o in orgs if o.span.end == m.end("team") and o.span.start >= m.start()
                 and re.search(r"审计|委|厅|局|署|组", o.text)]
@@ -536,7 +536,7 @@ def _education(doc: Doc) -> dict:
     if force:
         out["target"] = doc.span(force.start("target"), force.end("target"))
     else:
-        for o in find_organisations(text, 0, min(len(text), 400)):
+        for o in organisations_in(text, 0, min(len(text), 400)):
             c = _COURT.search(o.text)
             if c and not _SUPERVISORS.search(o.text):
                 name = o.text[:c.end()]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from typing import Sequence
 
 from kg.doc import Doc, Mention, Span
 from kg.extractors import extractor, matches_opening, words_pattern
@@ -472,6 +473,18 @@ def shared_organisations(text: str) -> tuple[Mention, ...]:
     and the organisations extractors both read it): the same Mention objects for every caller, to
     read only (:func:`organisations_of` gives copies to change)."""
     return tuple(find_organisations(text))
+
+
+def organisations_in(text: str, start: int, end: int) -> Sequence[Mention]:
+    """``find_organisations(text, start, end)``, to read only: the shared whole-text reading where
+    the range is the whole text (a short page's opening lines often are).
+
+    >>> organisations_in("县委巡察办牵头。", 0, 8) is shared_organisations("县委巡察办牵头。")
+    True
+    """
+    if start == 0 and end == len(text):
+        return shared_organisations(text)
+    return find_organisations(text, start, end)
 
 
 def organisations_of(text: str) -> list[Mention]:
