@@ -326,3 +326,15 @@ def test_organisations_in_a_range_are_found_as_in_the_range(text, end):
     for s, e in ((0, end), (0, len(text)), (min(3, end), end)):
         assert [(m.span, m.attrs) for m in organisations.organisations_in(text, s, e)] == \
             [(m.span, m.attrs) for m in organisations.find_organisations(text, s, e)]
+
+
+# --- measures: 一是 / 二是 marks looked for only around a 是 ---------------------------------------
+
+@FAST
+@given(text_of(list("一二三四五六七八九十是。；;：:\n】，否的a ") + ["一是", "十二是", "二是否", "就是"], 30),
+       st.integers(0, 30), st.integers(0, 40))
+def test_enum_marks_found_around_is(text, a, b):
+    from kg.extractors import measures
+
+    s, e = min(a, b, len(text)), min(max(a, b), len(text))
+    assert spans(measures._enum_marks(text, s, e)) == spans(measures._ENUM.finditer(text, s, e))

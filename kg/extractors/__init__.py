@@ -135,11 +135,11 @@ def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iter
 
 def matches_in_runs(pattern: re.Pattern, word: re.Pattern, in_run: Callable[[str], bool], text: str,
                     start: int = 0, end: int | None = None, reach: int = 0) -> Iterator[re.Match]:
-    """``pattern.finditer(text, start, end)`` for a pattern (with no look-behind) whose every match
-    is made of characters for which ``in_run`` holds and holds a match of ``word``: the pattern is
-    run only over the runs of such characters around each word, reading ``reach`` characters
-    past a run (as far as a look-ahead at the end of a match reads). A pattern that opens with an
-    optional part is otherwise tried at every position of the text.
+    """``pattern.finditer(text, start, end)`` for a pattern whose every match is made of characters
+    for which ``in_run`` holds and holds a match of ``word``: the pattern is run only over the runs
+    of such characters around each word, reading ``reach`` characters past a run (as far as a
+    look-ahead at the end of a match reads; a look-behind reads the text before a run as it is).
+    A pattern that opens with an optional part is otherwise tried at every position of the text.
 
     >>> [m.group() for m in matches_in_runs(re.compile(r"\\d*年前"), re.compile("前"), str.isalnum, "3年前，2020年前后、年前")]
     ['3年前', '2020年前', '年前']
