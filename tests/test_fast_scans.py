@@ -338,3 +338,20 @@ def test_enum_marks_found_around_is(text, a, b):
 
     s, e = min(a, b, len(text)), min(max(a, b), len(text))
     assert spans(measures._enum_marks(text, s, e)) == spans(measures._ENUM.finditer(text, s, e))
+
+
+# --- inspection: launch and mobilisation sentences -------------------------------------------------
+
+_insp_words = ["正式", "启动", "开始", "了", "第三轮", "巡察", "巡视", "对", "开展", "专项", "提级", "某镇", "党委", "工作",
+               "动员", "见面", "部署", "大会", "会", "“回头看”", "组", "，", "办"]
+
+
+@FAST
+@given(text_of(_insp_words, 16))
+def test_launch_and_mobilisation_forms(text):
+    from kg.extractors import inspection
+
+    plain = re.compile(rf"(?:正式)?{inspection._LAUNCHED}")
+    assert spans(inspection._LAUNCH.finditer(text)) == spans(plain.finditer(text))
+    if not inspection._holds_one(text, 0, len(text), inspection._MOBILISATION_WORDS):
+        assert not inspection._MOBILISATION.search(text)

@@ -77,7 +77,8 @@ _MEETING_HELD = re.compile(r"召开|举行")
 _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
 # a team at work: …开展巡察, 完成进驻; the launch of a round: 正式启动第三轮巡察
 _ACTING = re.compile(r"(?:开展|进行|进驻|入驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻|入驻")
-_LAUNCH = re.compile(rf"(?:正式)?(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)")
+_LAUNCHED = rf"(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)"
+_LAUNCH = re.compile(rf"正式{_LAUNCHED}|{_LAUNCHED}")  # ((?:正式)?…, so that the engine skips ahead)
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
 _FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?=[^，,。；;]{{0,4}}?(?:反馈|情况|意见))"
                             r"(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
@@ -87,6 +88,14 @@ _MOBILISATION = re.compile(
     rf"对?(?:开展)?(?P<kind>{_MODE}{{0,2}}(?:巡视|巡察)(?:“回头看”)?)(?![一二三四五六七八九十]?组|办|工作)"
     r"(?P<target>[^，,。；;]{2,40}?)"
     r"(?:工作)?(?:动员|见面)(?:部署)?(?:大会|会)")
+_MOBILISATION_WORDS = ("动员", "见面")  # one of which every _MOBILISATION match holds
+
+
+def _holds_one(text: str, s: int, e: int, words) -> bool:
+    """Whether ``text[s:e]`` holds one of ``words`` (a sentence without them is not scanned)."""
+    return any(text.find(w, s, e) >= 0 for w in words)
+
+
 # the entry: TEAM进驻TARGET
 _ENTRY = re.compile(r"(?:进驻|入驻)(?P<target>[^，,。；;！？\n]{2,40}?)(?=[，,。；;]|开展|进行|召开|$)")
 # a town, a street or a village the gazetteer does not hold still reads as a place (进驻某某镇)
@@ -339,7 +348,8 @@ def _inspection(doc: Doc) -> dict:
                 feedback_at.append((h.end(), continued.start()))
             continue
         ends = {t_.end for t_ in teams}
-        mob = next((m_ for m_ in _MOBILISATION.finditer(text, s, e) if m_.start() in ends), None)
+        mob = next((m_ for m_ in _MOBILISATION.finditer(text, s, e) if m_.start() in ends), None) \
+            if _holds_one(text, s, e, _MOBILISATION_WORDS) else None
         if mob:
             put("team", next(t_ for t_ in teams if t_.end == mob.start()))
             put("kind", doc.span(mob.start("kind"), mob.end("kind")))
