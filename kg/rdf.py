@@ -133,15 +133,20 @@ class _Writer:
         return f"<{ID_IRI}{path}>"
 
     def span(self, span: Span) -> str:
-        """The selector node of ``span`` (written once per report)."""
+        """The selector node of ``span`` (written once per report, in the report's graph: its
+        node names the key; its six quads as one piece of text)."""
         node = f"{self._span_iri}{span.start}-{span.end}>"
         if (span.start, span.end) not in self._spans:
             self._spans.add((span.start, span.end))
             if self.doc.text[span.start:span.end] != span.text:
                 raise AssertionError(f"{self.doc.source}: span {span.start}-{span.end} does not quote the text")
-            self.add_all(node, ((RDF.type, OA.TextPositionSelector), (RDF.type, OA.TextQuoteSelector),
-                                (RK.inReport, self.report), (OA.start, integer(span.start)),
-                                (OA.end, integer(span.end)), (OA.exact, lit(span.text))))
+            g = self.graph
+            self.lines.append(f"{node} {RDF.type} {OA.TextPositionSelector} {g} .\n"
+                              f"{node} {RDF.type} {OA.TextQuoteSelector} {g} .\n"
+                              f"{node} {RK.inReport} {self.report} {g} .\n"
+                              f"{node} {OA.start} {integer(span.start)} {g} .\n"
+                              f"{node} {OA.end} {integer(span.end)} {g} .\n"
+                              f"{node} {OA.exact} {lit(span.text)} {g} .\n")
         return node
 
     def evidence(self, subject, span: Span | None, prop=None) -> None:
@@ -232,8 +237,8 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
     _map_quantities_contacts(w, doc)
     _map_workbench(w, doc, res, orgs, problem_nodes, measure_nodes)
     # line by line: most lines are ASCII and encode as a copy, where one joined string would be
-    # wide all through and slow to encode
-    return b"".join([line.encode("utf-8") for line in w.lines])
+    # wide all through and slow to encode (str.encode is UTF-8)
+    return b"".join(map(str.encode, w.lines))
 
 
 def _map_inspection(w: _Writer, doc: Doc, res: Resolution, orgs: dict) -> None:

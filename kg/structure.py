@@ -27,7 +27,8 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 STYLES: dict[str, tuple[int, re.Pattern]] = {
     "cn": (1, re.compile(rf"(?P<n>{_CN})、")),
     "paren_cn": (2, re.compile(rf"[（(](?P<n>{_CN})[）)]")),
-    "arabic": (3, re.compile(r"(?P<n>\d{1,3})(?:[.．、](?![\d%])|\s(?=关于))")),
+    # (\d\d{0,2}, not \d{1,3}: a pattern that opens with a digit is skipped ahead to one)
+    "arabic": (3, re.compile(r"(?P<n>\d\d{0,2})(?:[.．、](?![\d%])|\s(?=关于))")),
     "paren_arabic": (4, re.compile(r"[（(](?P<n>\d{1,3})[）)]")),
     "circled": (5, re.compile(rf"(?P<n>[{_CIRCLED}])")),
     "enum": (6, re.compile(rf"(?P<n>{_CN})是(?!否|指|要|由|以|在|对|从|为|其|非)")),

@@ -212,11 +212,15 @@ def _place_lengths() -> tuple[int, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _place_openings() -> tuple[int, frozenset[str]]:
-    """The length of the shortest gazetteer name, and how every name opens for that length: a
-    quick "no place starts here" before any longer look-up."""
+def _place_openings() -> tuple[int, dict[str, tuple[int, ...]]]:
+    """The length of the shortest gazetteer name, and how every name opens for that length, with
+    the lengths of the names that open so, longest first: a quick "no place starts here", and
+    only the lengths worth looking up where one may."""
     shortest = _place_lengths()[-1]
-    return shortest, frozenset(name[:shortest] for name in _place_levels())
+    lengths: dict[str, set[int]] = {}
+    for name in _place_levels():
+        lengths.setdefault(name[:shortest], set()).add(len(name))
+    return shortest, {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -235,10 +239,11 @@ def place_at(name: str, pos: int) -> str | None:
     ('和平区', '和县', None)
     """
     shortest, openings = _place_openings()
-    if name[pos:pos + shortest] not in openings:
+    lengths = openings.get(name[pos:pos + shortest])
+    if lengths is None:
         return None
     levels = _place_levels()
-    for n in _place_lengths():
+    for n in lengths:
         if name[pos:pos + n] in levels:  # a cut-short slice is found again at its own length
             return name[pos:pos + n]
     return None

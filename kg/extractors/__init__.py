@@ -95,6 +95,26 @@ def plan(names: list[str] | None = None) -> list[Extractor]:
     return chosen
 
 
+def words_pattern(words) -> str:
+    """A regex of plain words that finds what their alternation longest first finds (the longest
+    word at the leftmost position), written as a tree of their first characters: where the
+    alternation tries every word at a position, this tries those that open with its character.
+
+    >>> words_pattern(["部", "部门", "局", "办公室"])
+    '办(?:公室)|部(?:门)?|局'
+    >>> re.compile(words_pattern(["部", "部门", "局"])).findall("局部部门")
+    ['局', '部', '部门']
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        by_first.setdefault(w[0], []).append(w[1:])
+    out = []
+    for first, rests in by_first.items():
+        longer = "|".join(re.escape(r) for r in rests if r)
+        out.append(re.escape(first) + (f"(?:{longer})" + ("?" if "" in rests else "") if longer else ""))
+    return "|".join(out)
+
+
 def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iterator[re.Match]:
     """``pattern.finditer(text)`` for a pattern (that never matches empty) whose every match starts
     where ``opening`` matches: plain words, which the regex engine skips ahead to, where a pattern
@@ -111,6 +131,34 @@ def matches_opening(pattern: re.Pattern, opening: re.Pattern, text: str) -> Iter
         else:
             yield m
             pos = m.end()
+
+
+def matches_in_runs(pattern: re.Pattern, word: re.Pattern, in_run: Callable[[str], bool], text: str,
+                    start: int = 0, end: int | None = None, reach: int = 0) -> Iterator[re.Match]:
+    """``pattern.finditer(text, start, end)`` for a pattern whose every match is made of characters
+    for which ``in_run`` holds and holds a match of ``word``: the pattern is run only over the runs
+    of such characters around each word, reading ``reach`` characters past a run (as far as a
+    look-ahead at the end of a match reads; a look-behind reads the text before a run as it is).
+    A pattern that opens with an optional part is otherwise tried at every position of the text.
+
+    >>> [m.group() for m in matches_in_runs(re.compile(r"\\d*年前"), re.compile("前"), str.isalnum, "3年前，2020年前后、年前")]
+    ['3年前', '2020年前', '年前']
+    """
+    end = len(text) if end is None else end
+    pos = start  # where the next match may start: every start before it has been tried
+    for w in word.finditer(text, start, end):
+        if w.start() < pos:
+            continue
+        a, b = w.start(), w.end()
+        while a > pos and in_run(text[a - 1]):
+            a -= 1
+        while b < end and in_run(text[b]):
+            b += 1
+        for m in pattern.finditer(text, a, min(end, b + reach)):
+            if m.start() >= b:
+                break
+            yield m
+        pos = b
 
 
 def run(doc: Doc, names: list[str] | None = None) -> Doc:

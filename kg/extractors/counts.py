@@ -33,30 +33,42 @@ NOT_CLUES = r"(?!线索|整改任务|清单)"
 # 已完成8个部门单位 counts units, not problems: after the unit comes 问题 or no word
 NOT_UNITS = r"(?!(?!问题)[\u4e00-\u9fff])"
 
-# (key, pattern); every pattern has the group "n"
-PATTERNS: list[tuple[str, re.Pattern]] = [
+DIGIT = rf"[\d{_CN}]"  # the first character of N (and any of its characters)
+
+# (key, pattern, *needs); every pattern has the group "n". ``needs`` are parts that every match of
+# a pattern which opens with an optional word or the number holds, where the pattern would be
+# tried at every position of the text: a text without one of them is not scanned. (A part that
+# opens with a word is searched fastest, so it comes first.)
+PATTERNS: list[tuple] = [
     # 共计25个问题已整改完成 (but 315项问题已完成整改288项 states the total, then the completed)
-    ("completed", re.compile(rf"(?:共计?|累计|已有|其中)?{N}{U}(?:问题)?(?:已经?|均已){DONE}(?!\s*\d)")),
+    ("completed", re.compile(rf"(?:共计?|累计|已有|其中)?{N}{U}(?:问题)?(?:已经?|均已){DONE}(?!\s*\d)"),
+     re.compile(rf"已经?{DONE}"), re.compile(r"[个项条](?:问题)?均?已")),
     ("completed", re.compile(rf"其中{N}{U}(?:问题)?(?:已经?|均已)整改")),
     # 已完成问题整改22个, 完成整改179项 (with or without 已)
-    ("completed", re.compile(rf"(?<![应需要将未计划])(?:已经?)?(?:完成|整改完成|整改到位)(?:问题)?整改(?:问题)?{N}{U}")),
+    ("completed", re.compile(rf"(?<![应需要将未计划])(?:已经?)?(?:完成|整改完成|整改到位)(?:问题)?整改(?:问题)?{N}{U}"),
+     re.compile(rf"整改(?:问题)?{DIGIT}")),
     ("completed", re.compile(rf"已(?:经)?(?:完成|整改完成|整改到位|整改完毕)(?:的问题)?{N}{U}{NOT_UNITS}")),
     ("completed", re.compile(rf"已(?:经)?办结(?:的)?问题{N}{U}")),
     # 共整改某某问题N个, …，整改问题N个, 已整改N项
-    ("completed", re.compile(rf"(?:共|累计|已|(?<=[，,；;：:]))整改[^，,。；;\d]{{0,10}}?问题{N}{U}")),
+    ("completed", re.compile(rf"(?:共|累计|已|(?<=[，,；;：:]))整改[^，,。；;\d]{{0,10}}?问题{N}{U}"),
+     re.compile(rf"问题{DIGIT}+{U}")),
     ("completed", re.compile(rf"已(?:经)?整改{N}{U}{NOT_UNITS}")),
-    ("in_progress", re.compile(rf"(?:共计?|还有|尚有)?{N}{U}(?:问题)?(?:正在|仍在|尚在)(?:推进)?整改")),
+    ("in_progress", re.compile(rf"(?:共计?|还有|尚有)?{N}{U}(?:问题)?(?:正在|仍在|尚在)(?:推进)?整改"),
+     re.compile(r"在(?:推进)?整改"), re.compile(r"[个项条](?:问题)?[正仍尚]在")),
     ("in_progress", re.compile(rf"(?:正在|仍在|尚在)(?:推进)?整改(?:的|中的)?(?:问题)?(?:有)?{N}{U}")),
     # 需持续推进整改8项 / 8项需要持续推进整改
-    ("in_progress", re.compile(rf"(?:需要?)?持续(?:推进)?整改(?:的)?(?:问题)?{N}{U}")),
-    ("in_progress", re.compile(rf"{N}{U}(?:问题)?(?:需要?)持续(?:推进)?整改")),
+    ("in_progress", re.compile(rf"(?:需要?)?持续(?:推进)?整改(?:的)?(?:问题)?{N}{U}"),
+     re.compile(rf"持续(?:推进)?整改(?:的)?(?:问题)?{DIGIT}")),
+    ("in_progress", re.compile(rf"{N}{U}(?:问题)?(?:需要?)持续(?:推进)?整改"),
+     re.compile(r"需要?持续(?:推进)?整改")),
     # 反馈的3个方面、12项、36个问题 / 发现的315项问题 / 指出…存在的三项不足
     ("problems", re.compile(rf"(?:反馈|指出|发现|交办|梳理|查出|查摆|存在|反映|提出)(?:的|了)?(?:[^，,。；;]{{0,14}}[、，,])?"
                             rf"[^，,。；;\d{_CN}]{{0,12}}?{N}{U}{MOD}?(?:问题{NOT_CLUES}|不足)")),
     # 12个方面32个问题, 4大类16个方面22个问题, 10个方面27条具体问题, 24个项目的483个问题: the total is
     # the last number
     ("problems", re.compile(rf"(?:方面|大类|大项|项目的?)[、，,]?{N}{U}{MOD}?问题{NOT_CLUES}")),
-    ("problems", re.compile(rf"{N}\s*个{MOD}问题{NOT_CLUES}")),
+    ("problems", re.compile(rf"{N}\s*个{MOD}问题{NOT_CLUES}"),
+     re.compile(rf"个{MOD}问题")),
     # 共发现问题189个, 审计查出问题共189项, 指出具体问题41个, 问题共有12项, 存在的问题424个, 发现重点问题430个
     # (not 存在问题3个方面: a number of aspects)
     ("problems", re.compile(rf"(?:反馈|指出|发现|交办|梳理|查出|存在)(?:的|了)?{MOD}?问题(?:共计?|合计|总计)?(?:有)?{N}{U}"
@@ -65,12 +77,15 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     # 共计50项具体问题 (but 共计25个问题已整改完成 counts the completed)
     ("problems", re.compile(rf"(?:共计|总计|合计){N}{U}{MOD}?问题(?!线索|已|正在|仍|尚|均)")),
     # (整改任务 are the items of a plan, not its measures: 12项主要任务, 55项具体整改任务 count nothing here)
-    ("measures", re.compile(rf"{N}{U}(?:具体)?整改(?:措施|举措)")),
+    ("measures", re.compile(rf"{N}{U}(?:具体)?整改(?:措施|举措)"),
+     re.compile(r"[个项条](?:具体)?整改(?:措施|举措)")),
     ("measures", re.compile(rf"整改(?:措施|举措)(?:共)?{N}{U}")),
     ("rules", re.compile(rf"(?:新建|修订|制定|出台|建立|完善|健全)[^，,。；;]{{0,24}}?{N}(?:多|余)?\s*[项个份条](?:相关)?(?:工作)?(?:规章)?"
                          r"(?:制度|机制|制度机制|长效机制)")),
     ("rules", re.compile(rf"(?:制度机制|长效机制|规章制度|制度)\s*{N}(?:多|余)?\s*[项个份条]")),
 ]
+
+
 def _is_subtotal(text: str, pos: int) -> bool:
     """A number after 其中 in its sentence is part of a total stated before it."""
     start = max(text.rfind(c, 0, pos) for c in "。！？!?\n") + 1
@@ -92,7 +107,9 @@ def extract_counts(doc: Doc) -> None:
     """The first statement of each count in the text."""
     text = doc.text
     found: dict[str, tuple[int, int, object]] = {}  # key → (where the number stands, value, span)
-    for key, pat in PATTERNS:
+    for key, pat, *needs in PATTERNS:
+        if not all(part.search(text) for part in needs):
+            continue
         for m in pat.finditer(text):
             n = cn_to_int(m.group("n"))
             if n is None or n == 0 or (key == "problems" and _is_subtotal(text, m.start("n"))) \

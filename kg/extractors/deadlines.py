@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from kg.doc import Doc, Span
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_in_runs
 from kg.zh import CN_DIGITS, cn_to_int
 
 _IMMEDIATE = r"立行立改|即知即改|立即整改|马上就改"
@@ -40,8 +40,33 @@ _PERIOD = (rf"(?:{_YEAR}\s*)?(?:(?P<m>{_NUM})\s*月份?\s*(?:(?P<d>{_NUM})\s*[�
            rf"(?P<mend>底|末|中旬|上旬|下旬)?|(?P<half>上半年|下半年|年底|年末|底|末))")
 _BY = re.compile(_PERIOD + r"\s*(?:之)?前(?:全部|基本)?(?:完成|到位|办结|出台|整改完毕|整改到位|见效)?")
 _LABELLED = re.compile(r"(?:整改时限|完成时限|整改期限|完成时间|时限要求)\s*[:：]\s*(?P<v>[^。；;\n]{2,30})")
-_WORDS = re.compile(rf"(?P<imm>{_IMMEDIATE})|(?P<long>{_LONG_TERM})")
+# plain words, so that the regex engine skips ahead to their first characters (a group around
+# each kind's words hid them); the kind is told by the word found
+_WORDS = re.compile(rf"{_IMMEDIATE}|{_LONG_TERM}")
+_IMMEDIATE_WORDS = frozenset(_IMMEDIATE.split("|"))
+
+
 _PERIOD_ONLY = re.compile(rf"^{_PERIOD}")
+
+
+def _word_kind(m: re.Match) -> str:
+    return "immediate" if m.group() in _IMMEDIATE_WORDS else "long_term"
+
+
+_BEFORE = re.compile("前")
+
+
+def _in_period(ch: str) -> bool:
+    """Whether ``ch`` can be part of a _BY match: a Chinese character, a digit, a space, 〇 or ○."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdecimal() or ch.isspace() or ch in "〇○"
+
+
+def _by_matches(text: str, start: int, end: int):
+    """``_BY.finditer(text, start, end)``. _BY opens with an optional year, so it would be tried at
+    every position of every problem and measure; but a stated period is written in Chinese
+    characters, digits and spaces and holds 前, so only the runs of such characters around a 前 are
+    scanned (most problems and measures hold none)."""
+    return matches_in_runs(_BY, _BEFORE, _in_period, text, start, end)
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
         value = text[v0:m.end("v")]
         w = _WORDS.match(value)
         if w:
-            kind = "immediate" if w.group("imm") else "long_term"
+            kind = _word_kind(w)
             out.append(Deadline(kind, None, Span(v0, v0 + w.end(), w.group())))
             taken.append((v0, v0 + w.end()))
             continue
@@ -112,7 +137,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
                 e -= 1
             out.append(Deadline("by_date", _due(p, year), Span(s, e, text[s:e])))
             taken.append((s, e))
-    for m in _BY.finditer(text, start, end):
+    for m in _by_matches(text, start, end):
         if not _real(m) or not free(m.start(), m.end()):
             continue
         s = m.start()
@@ -122,7 +147,7 @@ def find_deadlines(text: str, start: int, end: int, *, year: int | None) -> list
         taken.append((s, m.end()))
     for m in _WORDS.finditer(text, start, end):
         if free(m.start(), m.end()):
-            out.append(Deadline("immediate" if m.group("imm") else "long_term", None,
+            out.append(Deadline(_word_kind(m), None,
                                 Span(m.start(), m.end(), m.group())))
     out.sort(key=lambda d: d.span.start)
     return out

@@ -26,8 +26,8 @@ import re
 from collections import Counter
 
 from kg.doc import DateValue, Doc, Span
-from kg.extractors import extractor
-from kg.extractors.organisations import find_organisations, organisations_of
+from kg.extractors import extractor, matches_in_runs
+from kg.extractors.organisations import find_organisations, organisations_in, shared_organisations
 from kg.zh import find_dates, place_at, place_prefix
 
 _CN = "[一二三四五六七八九十]"
@@ -42,11 +42,21 @@ _LEVELS = r"(?:中央|省委|市委|区委|县委|州委|旗委|盟委|自治区
 TEAM = re.compile(
     rf"(?:{_N}个)?{_LEVELS}?(?:{_N}个)?(?:第{_CN}+轮)?(?:第{_CN}+(?:、第?{_CN}+)*)?"
     rf"{_MODE}{{0,2}}(?:巡视|巡察)(?:{_CN}+)?组")
+_TEAM_WORD = re.compile("巡视|巡察")
+
+
+def _in_team(ch: str) -> bool:
+    """Whether ``ch`` can be part of a TEAM match: a Chinese character, a digit or 、."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isdecimal() or ch == "、"
+
+
 _GENERIC_TEAM = re.compile(r"^(?:巡视|巡察)(?:" + _CN + r"+)?组$")  # a bare 巡察组 names no team
 ROUND = re.compile(
     rf"(?P<round>(?:第?{_CN}+\s*届\s*)?(?:[\u4e00-\u9fff]{{0,6}}?(?:中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|"
     rf"乡党委|自治区党委|党委|党组))?\s*(?:第\s*{_CN}+\s*[轮批]|首[轮批])(?:第{_CN}+批|首批)?)"
     rf"(?=[^，,。；;]{{0,12}}?(?:巡视|巡察))")
+_ROUND_WORD = re.compile("[轮批]")
+_ROUND_LOOKS_AHEAD = 14  # ROUND's look-ahead reads at most 12 characters and 巡视/巡察 past a match
 _ROUND_NUMBER = re.compile(rf"(?:{_CN}+届)?.*?(?:第({_CN}+)|(首))[轮批]")
 _ROUND_TERM = re.compile(rf"第?{_CN}+\s*届")
 _ROUND_LEVEL = re.compile(r"中央|省委|市委|区委|县委|州委|旗委|校党委|镇党委|乡党委|自治区党委|党委|党组|第|首")
@@ -67,7 +77,8 @@ _MEETING_HELD = re.compile(r"召开|举行")
 _FEEDBACK_CONTEXT = re.compile(r"反馈会议?上")
 # a team at work: …开展巡察, 完成进驻; the launch of a round: 正式启动第三轮巡察
 _ACTING = re.compile(r"(?:开展|进行|进驻|入驻)[^。；;]{0,8}?(?:巡视|巡察)|进驻|入驻")
-_LAUNCH = re.compile(rf"(?:正式)?(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)")
+_LAUNCHED = rf"(?:启动|开始)了?(?:第{_CN}+轮)?[^，,。；;]{{0,6}}?(?:巡视|巡察)"
+_LAUNCH = re.compile(rf"正式{_LAUNCHED}|{_LAUNCHED}")  # ((?:正式)?…, so that the engine skips ahead)
 # the kind a feedback sentence names (…巡察“回头看”情况, 专项巡察情况反馈了意见), not 巡察组, 巡察办, 巡察整改
 _FEEDBACK_KIND = re.compile(rf"{_MODE}?(?:巡视|巡察)(?:“回头看”)?(?=[^，,。；;]{{0,4}}?(?:反馈|情况|意见))"
                             r"(?!组|办|整改|工作领导|[一二三四五六七八九十]组)")
@@ -77,6 +88,14 @@ _MOBILISATION = re.compile(
     rf"对?(?:开展)?(?P<kind>{_MODE}{{0,2}}(?:巡视|巡察)(?:“回头看”)?)(?![一二三四五六七八九十]?组|办|工作)"
     r"(?P<target>[^，,。；;]{2,40}?)"
     r"(?:工作)?(?:动员|见面)(?:部署)?(?:大会|会)")
+_MOBILISATION_WORDS = ("动员", "见面")  # one of which every _MOBILISATION match holds
+
+
+def _holds_one(text: str, s: int, e: int, words) -> bool:
+    """Whether ``text[s:e]`` holds one of ``words`` (a sentence without them is not scanned)."""
+    return any(text.find(w, s, e) >= 0 for w in words)
+
+
 # the entry: TEAM进驻TARGET
 _ENTRY = re.compile(r"(?:进驻|入驻)(?P<target>[^，,。；;！？\n]{2,40}?)(?=[，,。；;]|开展|进行|召开|$)")
 # a town, a street or a village the gazetteer does not hold still reads as a place (进驻某某镇)
@@ -150,7 +169,9 @@ def _teams(doc: Doc, s: int, e: int, orgs: list) -> list[Span]:
     """The inspection teams named in ``text[s:e]``: the team grammar (省委11个巡视组, 市委第一、第二
     巡察组, 县委上下联动巡察组) and the organisation names ``orgs`` that end in a team (扶贫领域专项巡察组)."""
     text = doc.text
-    found = [(m.start(), m.end()) for m in TEAM.finditer(text, s, e)]
+    # (TEAM opens with optional parts; a team is written in a run of Chinese characters, digits
+    # and 、 around its 巡视/巡察, and only such runs are scanned)
+    found = [(m.start(), m.end()) for m in matches_in_runs(TEAM, _TEAM_WORD, _in_team, text, s, e)]
     found += [(o.span.start, o.span.end) for o in orgs if s <= o.span.start and o.span.end <= e]
     out: list[Span] = []
     for a, b in sorted(found, key=lambda t: (t[0], -t[1])):
@@ -217,8 +238,20 @@ def _round_span(doc: Doc, m: re.Match) -> Span:
     if term:
         return doc.span(term.start(), m.end("round"))
     level = _ROUND_LEVEL.search(text, m.start("round"), m.end("round"))
-    body = [o for o in organisations_of(text) if o.span.end == level.end() and o.span.start >= m.start("round")]
+    body = [o for o in shared_organisations(text) if o.span.end == level.end() and o.span.start >= m.start("round")]
     return doc.span(body[0].span.start if body else level.start(), m.end("round"))
+
+
+def _in_round(ch: str) -> bool:
+    """Whether ``ch`` can be part of a round as ROUND reads one: a Chinese character or a space."""
+    return "\u4e00" <= ch <= "\u9fff" or ch.isspace()
+
+
+def _round_matches(text: str, end: int):
+    """``ROUND.finditer(text, 0, end)``. ROUND opens with optional parts, so it would be tried at
+    every position; but a round is written in Chinese characters and spaces only and holds a 轮
+    or 批, so only the runs of such characters around one are scanned."""
+    return matches_in_runs(ROUND, _ROUND_WORD, _in_round, text, 0, end, _ROUND_LOOKS_AHEAD)
 
 
 def _round(doc: Doc, head_end: int, team: Span | None = None) -> Span | None:
@@ -227,7 +260,7 @@ def _round(doc: Doc, head_end: int, team: Span | None = None) -> Span | None:
     team names it (省委第二轮巡视… and 市委第四轮巡察 with 市委第四巡察组) — or the round belongs to
     another inspection listed before it (交叉巡察和八届市委第十三轮巡察)."""
     text = doc.text
-    rounds = [_round_span(doc, m) for m in ROUND.finditer(text, 0, head_end)]
+    rounds = [_round_span(doc, m) for m in _round_matches(text, head_end)]
     if not rounds:
         return None
 
@@ -269,7 +302,7 @@ def extract_inspection(doc: Doc) -> None:
 def _inspection(doc: Doc) -> dict:
     text = doc.text
     head_end = min(len(text), 2500)
-    orgs = [o for o in organisations_of(text) if o.span.end <= head_end]
+    orgs = [o for o in shared_organisations(text) if o.span.end <= head_end]
     team_orgs = [o for o in orgs if _TEAM_NAME.search(o.text)]
     party_orgs = [o for o in orgs if o.text.endswith(("党委", "党组"))]
     year = _report_year(doc)
@@ -315,7 +348,8 @@ def _inspection(doc: Doc) -> dict:
                 feedback_at.append((h.end(), continued.start()))
             continue
         ends = {t_.end for t_ in teams}
-        mob = next((m_ for m_ in _MOBILISATION.finditer(text, s, e) if m_.start() in ends), None)
+        mob = next((m_ for m_ in _MOBILISATION.finditer(text, s, e) if m_.start() in ends), None) \
+            if _holds_one(text, s, e, _MOBILISATION_WORDS) else None
         if mob:
             put("team", next(t_ for t_ in teams if t_.end == mob.start()))
             put("kind", doc.span(mob.start("kind"), mob.end("kind")))
@@ -473,7 +507,7 @@ def _audit(doc: Doc) -> dict:
         k = re.search(r"(?:绩效|经济责任|专项)?审计", text[:head_end])
         if k:
             out["kind"] = doc.span(k.start(), k.end())
-    orgs = find_organisations(text, 0, head_end)
+    orgs = organisations_in(text, 0, head_end)
     for m in _AUDIT_TEAM.finditer(text, 0, head_end):
         team = [o for o in orgs if o.span.end == m.end("team") and o.span.start >= m.start()
                 and re.search(r"审计|委|厅|局|署|组", o.text)]
@@ -512,7 +546,7 @@ def _education(doc: Doc) -> dict:
     if force:
         out["target"] = doc.span(force.start("target"), force.end("target"))
     else:
-        for o in find_organisations(text, 0, min(len(text), 400)):
+        for o in organisations_in(text, 0, min(len(text), 400)):
             c = _COURT.search(o.text)
             if c and not _SUPERVISORS.search(o.text):
                 name = o.text[:c.end()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from kg.doc import Doc, Measure, Problem, Span
-from kg.extractors import extractor
+from kg.extractors import extractor, matches_in_runs
 from kg.extractors.organisations import find_organisations
 from kg.zh import cn_to_int
 
@@ -25,6 +25,21 @@ _BLOCK = re.compile(r"[【\[]?(?P<label>整改措施|整改举措|整改情况|�
 _KIND = {"整改措施": "planned", "整改举措": "planned", "整改情况": "done", "整改进展": "done",
          "整改成效": "done", "整改结果": "done"}
 _ENUM = re.compile(r"(?:^|(?<=[。；;：:\n】]))(?P<n>[一二三四五六七八九十]{1,3})是")
+_IS = re.compile("是")
+
+
+def _in_enum(ch: str) -> bool:
+    """Whether ``ch`` can be part of an _ENUM match (一是, 十二是)."""
+    return ch in "一二三四五六七八九十是"
+
+
+def _enum_marks(text: str, start: int, end: int):
+    """``_ENUM.finditer(text, start, end)``: _ENUM opens with an assertion, so it would be tried at
+    every position; a mark is numerals and 是, so only the runs of such characters around a 是
+    are scanned (its look-behind still reads the text before them)."""
+    return matches_in_runs(_ENUM, _IS, _in_enum, text, start, end)
+
+
 _SENT = re.compile(r"[。；;!！?？\n]")
 _UNITS = re.compile(r"(?P<role>牵头单位|责任单位|责任科室|责任部门|参与单位|配合单位|协办单位)\s*[:：]\s*(?P<v>[^。；;\n]{2,80})")
 _LEAD = re.compile(r"由(?P<v>[^，,。；;由]{2,30}?)(?:牵头|负责|承办)")
@@ -45,7 +60,7 @@ def split_steps(text: str, start: int, end: int) -> list[tuple[int, int, str | N
     """The 一是…二是… steps in text[start:end] as (start, end, ordinal); one step when there is no run."""
     marks = []
     expect = 1
-    for m in _ENUM.finditer(text, start, end):
+    for m in _enum_marks(text, start, end):
         n = cn_to_int(m.group("n"))
         if n == expect:
             marks.append((m.start(), m.group("n")))

@@ -32,7 +32,7 @@ import re
 
 from kg.doc import DateValue, Doc, Span
 from kg.extractors import extractor
-from kg.extractors.organisations import find_organisations
+from kg.extractors.organisations import find_organisations, organisations_in
 from kg.zh import find_dates, place_prefix
 
 _TITLE_WORDS = re.compile(r"(?:通报|公告|报告|情况|公示|公开|进展|成效|整改|巡视|巡察|教育整顿|审计|督导)")
@@ -420,7 +420,7 @@ def extract_metadata(doc: Doc) -> None:
     genre = classify_genre(text, title)
     jurisdiction = ""
     candidates = [issuer.text] if issuer else []
-    candidates += [o.text for o in find_organisations(text, 0, min(len(text), 800))]
+    candidates += [o.text for o in organisations_in(text, 0, min(len(text), 800))]
     for c in candidates:
         jurisdiction = place_prefix(c)
         if jurisdiction:

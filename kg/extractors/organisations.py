@@ -13,11 +13,13 @@ verb before it. Every surface form is kept; :mod:`kg.resolve` later joins aliase
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from typing import Sequence
 
-from kg.doc import Doc, Mention
-from kg.extractors import extractor, matches_opening
+from kg.doc import Doc, Mention, Span
+from kg.extractors import extractor, matches_opening, words_pattern
 from kg.zh import CENTRAL_BODIES, MINISTRIES, place_at, place_prefix
 
 # Head words, longest first. (?!…) keeps 部署/办法/组长/中心组 … out.
@@ -40,7 +42,8 @@ _NEXT_WORD = {  # characters that, right after a head word, show it was the star
     "署": "名", "馆": "长", "党组": "织", "小组": "长", "工作组": "长", "专班": "长", "队": "伍长员",
     "政府": "性", "馆藏": "", "人大": "代", "政协": "委", "医院": "长", "法院": "队", "检察院": "队",
 }
-_HEAD_RE = re.compile("|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)))
+_HEAD_WORDS = "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True))
+_HEAD_RE = re.compile(words_pattern(_HEADS))  # (the same matches as _HEAD_WORDS, found sooner)
 
 
 def _head_words(text: str, start: int, end: int):
@@ -67,21 +70,24 @@ _FIELD_BODIES = re.compile(
     r"(?:组织|宣传|统战|政治|人事|审计|财务|教务|科研|保卫|学生|后勤|基建|国资|外事|党建|综合|巡察|巡视|督查|"
     r"教育整顿|信访|机要|保密|研究生)(?:部|处|办|厅)$")
 _FIELD_BODY_AT = re.compile(_FIELD_BODIES.pattern[:-1])
+_FIELD_BODY_HEADS = "部处办厅"  # how every field body ends
 # characters that, right before a head word, show it was the end of another word (干部, 格局, 督办)
 _PREV_WORD = {"厅": "告会餐大客舞展", "部": "干内全局外本各细俱", "局": "格布大全结当开出好", "办": "承督交举创主协包开兴代公民转", "科": "学专工内外牙眼儿本预分",
               "站": "网车", "院": "医剧庭", "组": "小分编班重", "处": "查到好益", "署": "部签", "政协": "和"}
 # the central organs and ministries named without a level word (kg.zh's fixed lists of the state);
-# plain words only, so the regex engine skips ahead on their first characters
-_NATIONAL_NAMES = re.compile("(?:" + "|".join(sorted(CENTRAL_BODIES, key=len, reverse=True)) + ")"
-                             # with a department of its own: 新华社国内部, 国务院办公厅
-                             r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"
-                             r"|(?:" + "|".join(sorted(MINISTRIES, key=len, reverse=True)) + r")部(?![署门分])")
+# each alternative opens with a plain word, so the regex engine skips ahead on their first
+# characters (a group around the names hid them)
+_OWN_DEPARTMENT = r"(?:办公厅|[\u4e00-\u9fff]{1,3}?(?:部|局|司|室)(?![署门分长]))?"  # 新华社国内部, 国务院办公厅
+_NATIONAL_NAMES = re.compile("|".join([n + _OWN_DEPARTMENT for n in sorted(CENTRAL_BODIES, key=len, reverse=True)]
+                                      + [n + "部(?![署门分])" for n in sorted(MINISTRIES, key=len, reverse=True)]))
 # a pair written without a separator: 区委区政府, 市委市政府, 区纪委区监委
 _PAIR = re.compile(r"^(?P<a>[省市区县](?:委|纪委|政府))(?P<b>[省市区县](?:委|纪委|监委|政府|人民政府|人大|政协))$")
 _LEVELS_ONE_HEAD = re.compile(r"^(?P<levels>[省市区县]{2,3})(?P<head>委|纪委|政府)$")
 # Levels and places that open a name.
-_LEVEL = re.compile(
-    r"(?:中共)?(?:党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共)")
+_LEVEL_NAMES = r"党中央|中央|国务院|国家|全国|省委|市委|区委|县委|州委|自治区党委|中共"
+# (?:中共)?(?:LEVEL_NAMES), written so that every alternative opens with a word: the same matches,
+# and the regex engine skips ahead to them
+_LEVEL = re.compile(rf"中共(?:{_LEVEL_NAMES})|{_LEVEL_NAMES}")
 _LEVEL_AT_START = re.compile(r"(?:省|市|区|县|镇|乡|街道)(?![委级属内外])")
 _BODY_STOP = set("个年月日项名次批号级件份篇条起户的了在对是与及把将向从被为由以等并或其各和同到于给让使即就也都还又再已正均不未没要需须可能这那该此每我你他她它们之而且所若如")
 _LEAD_VERBS = tuple(sorted((
@@ -199,9 +205,9 @@ def _window_start(text: str, end: int, head_start: int) -> int:
     return i
 
 
-_LEAD_RE = re.compile("|".join(_LEAD_PATTERNS + _LEAD_VERBS))
+_LEAD_RE = re.compile("|".join(_LEAD_PATTERNS) + "|" + words_pattern(_LEAD_VERBS))  # (verbs longest first)
 _VERB_BEFORE = re.compile("(?:" + "|".join(v for v in _LEAD_VERBS + tuple(_FIELD_WORDS) if len(v) >= 2) + ")$")
-_ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_ENDS_WITH_HEAD = re.compile("(?:" + _HEAD_WORDS + ")$")
 _CN_DIGITS = "一二三四五六七八九十"
 _COORDINATED_BARE = re.compile(r"(?:中央|省委|市委|区委|县委|州委|党委|[省市区县])?第[一二三四五六七八九十]+"
                                r"(?:、[一二三四五六七八九十]+)*、$")
@@ -283,10 +289,11 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
             vm = _LEAD_RE.match(text, w - 1, m.start())
             if vm and vm.end() > w:
                 w = vm.end()
-        if not _FIELD_BODIES.fullmatch(text, w, m.end()):  # 组织部 is a body, not 组织 + 部
+        if text[m.end() - 1] not in _FIELD_BODY_HEADS or not _FIELD_BODIES.fullmatch(text, w, m.end()):
+            # (组织部 is a body, not 组织 + 部)
             w = _trim_lead(text, w, m.start())
         w0 = w
-        for term in _TERM.finditer(text, w, m.start()):
+        for term in _TERM.finditer(text, w, m.start()) if text.find("届", w, m.start()) >= 0 else ():
             if _LEVEL_AT_START.match(text, term.end()) or _LEVEL.match(text, term.end()) \
                     or place_at(text, term.end()) or _ROUND_AFTER.match(text, m.end()):
                 w = term.end()  # 十五届某镇党委第一轮 → 某镇党委
@@ -390,7 +397,7 @@ def find_organisations(text: str, start: int = 0, end: int | None = None) -> lis
 
 
 _LIST_CLAUSE = re.compile(r"[^，,。；;：:\n（）()“”]+")
-_HEAD_AT_END = re.compile("(?:" + _HEAD_RE.pattern + ")$")
+_HEAD_AT_END = re.compile("(?:" + _HEAD_WORDS + ")$")
 # where the last item of a list ends and the clause goes on
 _LIST_TAIL = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:等|开展|进行|参加|负责|实施|召开|的)")
 
@@ -408,10 +415,11 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
     if "、" not in text[start:end]:
         return out
     spans = [(o.span.start, o.span.end) for o in out]
+    by_start = sorted(spans)
     added = []
     for cl in _LIST_CLAUSE.finditer(text, start, end):
-        if "、" not in cl.group():
-            continue
+        if "、" not in cl.group() or _names_inside(by_start, cl.start(), cl.end()) < 2:
+            continue  # (a clause that holds fewer than two names lists no two of them)
         items, pos = [], cl.start()
         for part in cl.group().split("、"):
             items.append((pos, pos + len(part)))
@@ -430,6 +438,7 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
             if inner:
                 old_start = spans[inner[0]][0]
                 spans[inner[0]] = (a, b)
+                by_start = sorted(spans)
                 out = [Mention("organisation", _span(text, a, b), dict(o.attrs))
                        if (o.span.start, o.span.end) == (old_start, b) else o for o in out]
                 continue
@@ -443,19 +452,48 @@ def _listed_bodies(text: str, start: int, end: int, out: list[Mention]) -> list[
     return sorted(out + added, key=lambda o: o.span.start) if added else out
 
 
+def _names_inside(by_start: list[tuple[int, int]], s: int, e: int) -> int:
+    """How many of the spans (sorted) lie inside ``[s, e)``, counted up to two.
+
+    >>> _names_inside([(0, 3), (4, 6), (5, 9)], 0, 7), _names_inside([(0, 3), (4, 6)], 1, 7)
+    (2, 1)
+    """
+    n = 0
+    for i in range(bisect.bisect_left(by_start, (s,)), len(by_start)):
+        s0, e0 = by_start[i]
+        if s0 >= e or n == 2:
+            break
+        n += e0 <= e
+    return n
+
+
 @functools.lru_cache(maxsize=2)
-def _all_organisations(text: str) -> tuple[Mention, ...]:
+def shared_organisations(text: str) -> tuple[Mention, ...]:
+    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
+    and the organisations extractors both read it): the same Mention objects for every caller, to
+    read only (:func:`organisations_of` gives copies to change)."""
     return tuple(find_organisations(text))
 
 
+def organisations_in(text: str, start: int, end: int) -> Sequence[Mention]:
+    """``find_organisations(text, start, end)``, to read only: the shared whole-text reading where
+    the range is the whole text (a short page's opening lines often are).
+
+    >>> organisations_in("县委巡察办牵头。", 0, 8) is shared_organisations("县委巡察办牵头。")
+    True
+    """
+    if start == 0 and end == len(text):
+        return shared_organisations(text)
+    return find_organisations(text, start, end)
+
+
 def organisations_of(text: str) -> list[Mention]:
-    """``find_organisations(text)`` over the whole text, worked out once per text (the inspection
-    and the organisations extractors both read it); each call gets its own Mention objects.
+    """:func:`shared_organisations`, each call with its own Mention objects.
 
     >>> [m.text for m in organisations_of("县委巡察办牵头。")]
     ['县委巡察办']
     """
-    return [Mention(m.kind, m.span, dict(m.attrs)) for m in _all_organisations(text)]
+    return [Mention(m.kind, m.span, dict(m.attrs)) for m in shared_organisations(text)]
 
 
 class _Intervals:
@@ -470,15 +508,11 @@ class _Intervals:
         self.starts = [a for a, _ in self.pairs]
 
     def covers(self, s: int, e: int) -> bool:
-        import bisect
-
         i = bisect.bisect_right(self.starts, s) - 1
         return i >= 0 and self.pairs[i][1] >= e
 
 
 def _span(text: str, s: int, e: int):
-    from kg.doc import Span
-
     return Span(s, e, text[s:e])
 
 
