@@ -61,6 +61,7 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,7 +117,56 @@ class _Chain(io.RawIOBase):
         self.stop = False  # set from another thread: end the load with an error at once
 
     def load_into(self, db: ox.Store) -> None:
-        """Bulk-load the stream into ``db`` (N-Quads); what went wrong while reading is raised."""
+        """Bulk-load the stream into ``db`` (N-Quads); what went wrong while reading is raised.
+
+        Where the system has ``/dev/fd``, Oxigraph reads the bytes from a pipe that a thread fills
+        with ``os.sendfile`` (the copies run without the GIL): read through this object instead,
+        each of Oxigraph's small reads needs the GIL, and a busy main thread (the answer tables)
+        made the load twice as slow."""
+        if not os.path.isdir("/dev/fd"):
+            return self._load_through_python(db)
+        r, w = os.pipe()
+        feeder = threading.Thread(target=self._feed, args=(w,), name="kg-store-feed", daemon=True)
+        feeder.start()
+        try:
+            db.bulk_load(path=f"/dev/fd/{r}", format=ox.RdfFormat.N_QUADS, lenient=True)
+        except (OSError, SyntaxError):
+            if self.error is None:
+                raise
+        finally:
+            os.close(r)   # (a feeder still writing gets EPIPE and ends)
+            feeder.join()
+            self.close()
+        if self.error is not None:   # the stream was cut short: the load is not to be kept
+            raise self.error
+
+    def _feed(self, w: int) -> None:
+        try:
+            while self._next():
+                if self.stop:
+                    raise KeyboardInterrupt
+                if self._mem is not None:
+                    view, self._mem = self._mem, None
+                    while len(view):
+                        view = view[os.write(w, view):]
+                    continue
+                offset = self._file.tell()
+                while self._left > 0:
+                    if self.stop:
+                        raise KeyboardInterrupt
+                    n = os.sendfile(w, self._file.fileno(), offset, min(self._left, 1 << 20))
+                    if n == 0:
+                        break
+                    offset += n
+                    self._left -= n
+        except BrokenPipeError:
+            pass   # Oxigraph stopped reading (its error is raised by load_into)
+        except BaseException as e:  # noqa: BLE001 - kept, raised by load_into
+            self.error = e
+        finally:
+            os.close(w)
+
+    def _load_through_python(self, db: ox.Store) -> None:
         try:
             db.bulk_load(self, format=ox.RdfFormat.N_QUADS, lenient=True)
         except (OSError, SyntaxError):
