@@ -524,4 +524,12 @@ def bench_cmd(args):
 
 
 def main():  # pragma: no cover - entry point
-    cli(prog_name="kg")
+    try:
+        cli(prog_name="kg")
+    finally:
+        import signal
+
+        # The command has finished (or said why not). A Ctrl-C from here on would land in the
+        # interpreter's shutdown, which puts the default handler back: the process would die by
+        # the signal (exit -2, no message) after its work was done and saved.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
