@@ -86,6 +86,10 @@ MANIFEST_FORMAT = 2
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _KEEP_GENERATIONS = 2
 _BUFFER_BYTES = 256 * 2**20   # bulk-load in-memory N-Quads once about this much is waiting
+# A build's load is cut into bulk_load calls of about this much N-Quads: Oxigraph's bulk loader
+# holds up to ~2 GB a thread and its memory follows a call's input (2.5 M quads, 525 MB, in one
+# call: 1.65 GB; in calls of 128 MB: 0.62 GB, for ~10 % more CPU; see NOTES, session 6).
+LOAD_CALL_BYTES = 128 * 2**20
 
 # Output folders of rectkg before generations held every output (read, and converted by a writer)
 LEGACY_GENS_DIR = "store.gens"
@@ -116,17 +120,33 @@ class _Chain(io.RawIOBase):
         self.error: BaseException | None = None
         self.stop = False  # set from another thread: end the load with an error at once
 
-    def load_into(self, db: ox.Store) -> None:
+    def load_into(self, db: ox.Store, *, call_bytes: int | None = None) -> None:
         """Bulk-load the stream into ``db`` (N-Quads); what went wrong while reading is raised.
 
         Where the system has ``/dev/fd``, Oxigraph reads the bytes from a pipe that a thread fills
         with ``os.sendfile`` (the copies run without the GIL): read through this object instead,
         each of Oxigraph's small reads needs the GIL, and a busy main thread (the answer tables)
-        made the load twice as slow."""
+        made the load twice as slow.
+
+        ``call_bytes``: end a ``bulk_load`` call after the item that brings its input to this
+        many bytes and go on in a new one. Oxigraph's bulk loader holds up to about 2 GB a
+        thread whatever it is given; a call's memory follows its input up to that (see
+        :data:`LOAD_CALL_BYTES`)."""
         if not os.path.isdir("/dev/fd"):
             return self._load_through_python(db)
+        self._done = False
+        try:
+            while not self._done:
+                self._load_one_call(db, call_bytes)
+        finally:
+            self.close()
+        if self.error is not None:   # the stream was cut short: the load is not to be kept
+            raise self.error
+
+    def _load_one_call(self, db: ox.Store, call_bytes: int | None) -> None:
         r, w = os.pipe()
-        feeder = threading.Thread(target=self._feed, args=(w,), name="kg-store-feed", daemon=True)
+        feeder = threading.Thread(target=self._feed, args=(w, call_bytes), name="kg-store-feed",
+                                  daemon=True)
         feeder.start()
         try:
             db.bulk_load(path=f"/dev/fd/{r}", format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -136,17 +156,23 @@ class _Chain(io.RawIOBase):
         finally:
             os.close(r)   # (a feeder still writing gets EPIPE and ends)
             feeder.join()
-            self.close()
-        if self.error is not None:   # the stream was cut short: the load is not to be kept
-            raise self.error
+        if self.error is not None:
+            self._done = True
 
-    def _feed(self, w: int) -> None:
+    def _feed(self, w: int, call_bytes: int | None) -> None:
+        fed = 0
         try:
-            while self._next():
+            while True:
+                if call_bytes is not None and fed >= call_bytes:
+                    return   # this call has its share; the next item opens the next call
+                if not self._next():
+                    self._done = True
+                    return
                 if self.stop:
                     raise KeyboardInterrupt
                 if self._mem is not None:
                     view, self._mem = self._mem, None
+                    fed += len(view)
                     while len(view):
                         view = view[os.write(w, view):]
                     continue
@@ -158,11 +184,13 @@ class _Chain(io.RawIOBase):
                     if n == 0:
                         break
                     offset += n
+                    fed += n
                     self._left -= n
         except BrokenPipeError:
-            pass   # Oxigraph stopped reading (its error is raised by load_into)
+            self._done = True   # Oxigraph stopped reading (its error is raised by load_into)
         except BaseException as e:  # noqa: BLE001 - kept, raised by load_into
             self.error = e
+            self._done = True
         finally:
             os.close(w)
 
@@ -818,8 +846,8 @@ class Store:
                 self._pending_sources.add(source)
 
     def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None) -> None:
-        """Load reports whose graphs are not in the store (new ones, or dropped before) in one
-        bulk load that pulls ``(name, stamp, graph, FileSlice, extra)`` from ``items`` as it
+        """Load reports whose graphs are not in the store (new ones, or dropped before) in
+        streamed bulk loads (calls of :data:`LOAD_CALL_BYTES`) that pull ``(name, stamp, graph, FileSlice, extra)`` from ``items`` as it
         goes: ``items`` may wait for work another thread is doing (the build's workers), so the
         load runs beside them. ``chain``: a stream made with ``_Chain.of_items`` to stop it from
         another thread (``chain.stop = True``)."""
@@ -843,7 +871,7 @@ class Store:
         stream = chain if chain is not None else _Chain([])
         stream._items = slices()
         try:
-            stream.load_into(self._db)
+            stream.load_into(self._db, call_bytes=LOAD_CALL_BYTES)
         except OSError as e:
             raise os_error(e, "write the store", self._target) from None
 

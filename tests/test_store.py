@@ -470,3 +470,61 @@ def test_store_manifest_file_torn_is_recovered_from_the_graphs(tmp_path):
     with Store.open(tmp_path, read_only=True) as again:
         got = again.manifest()
     assert set(got) == set(want) and got[a[0]]["graph"] == want[a[0]]["graph"]
+
+
+def _pieces_of_corpus(tmp_path: Path) -> list[tuple]:
+    """(name, stamp, graph, FileSlice, extra) of each report of data/corpus, its N-Quads in a file."""
+    from kg.pipeline import process_file
+    from kg.store import FileSlice
+
+    items = []
+    for i, f in enumerate(sorted((ROOT / "data" / "corpus").iterdir())):
+        r = process_file(f)
+        own = b"".join(line + b"\n" for line in r.nquads.split(b"\n")
+                       if line.endswith(f" <{r.graph}> .".encode()))
+        (tmp_path / f"{i}.nq").write_bytes(own)
+        items.append((r.source, r.sha256, r.graph, FileSlice(tmp_path / f"{i}.nq"), {}))
+    return items
+
+
+@pytest.mark.parametrize("call_bytes", [1, 300_000])
+def test_store_a_load_cut_into_calls_holds_what_one_call_holds(tmp_path, monkeypatch, call_bytes):
+    import kg.store
+
+    items = _pieces_of_corpus(tmp_path)
+    one = _fill(tmp_path / "one")
+    with one.writer():
+        one.stream_reports(iter(items))
+    monkeypatch.setattr(kg.store, "LOAD_CALL_BYTES", call_bytes)   # 1: a call a report
+    cut = _fill(tmp_path / "cut")
+    with cut.writer():
+        cut.stream_reports(iter(items))
+    assert len(one) > 10_000
+    assert set(cut.quads()) == set(one.quads())
+    assert cut.manifest() == one.manifest()
+    one.close()
+    cut.close()
+
+
+def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path, monkeypatch):
+    import kg.store
+    from kg.store import _Chain
+
+    items = _pieces_of_corpus(tmp_path)
+    store = _fill(tmp_path / "out", report_a())
+    before = set(store.quads())
+    monkeypatch.setattr(kg.store, "LOAD_CALL_BYTES", 1)
+    chain = _Chain([])
+
+    def stopping():
+        for i, item in enumerate(items):
+            if i == 3:
+                chain.stop = True   # as the build's Ctrl-C does, from another thread
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        with store.writer():
+            store.stream_reports(stopping(), chain=chain)
+    store.close()
+    with Store.open(tmp_path / "out", read_only=True) as ro:
+        assert set(ro.quads()) == before
