@@ -311,8 +311,12 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                  shard: str | None = None, write_views: bool = True, progress: bool = False,
                  max_bytes: int | None = None, follow_links: bool = False,
                  file_seconds: float | None = FILE_SECONDS,
-                 file_memory_mb: int | None = FILE_MEMORY_MB) -> BuildSummary:
+                 file_memory_mb: int | None = FILE_MEMORY_MB,
+                 load_memory_mb: int | None = None) -> BuildSummary:
     """Build (or update) the graph of every report under ``inputs`` into ``out_dir``.
+
+    ``load_memory_mb``: about the most memory the store's bulk load may take (default
+    ``kg.store.LOAD_MEMORY_MB``; 0: load in one call, the fastest, whatever it takes).
 
     Ctrl-C (KeyboardInterrupt) ends it promptly: the summary says whether the new generation was
     saved (``saved``) and ``interrupted`` is set; nothing is ever half-written.
@@ -351,7 +355,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
             #    workers have every core); then kg.ttl and nquads/ are written from the pieces, and
             #    the store is bulk-loaded from them by a thread beside the answer tables
             t_extract = time.perf_counter()
-            loader = _Loader(store, out_dir, plan)
+            loader = _Loader(store, out_dir, plan, load_memory_mb)
             work = None
             try:
                 # in name order (cached pieces and the workers' merged), so that of files with
@@ -507,11 +511,11 @@ class _Loader:
     """The store's side of a build: a thread that bulk-loads each report's piece as the workers
     finish it (one streamed bulk load), after the reports that leave were dropped."""
 
-    def __init__(self, store, out_dir: Path, plan: _Plan):
+    def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = None):
         import queue
         import threading
 
-        from kg.store import _Chain
+        from kg.store import LOAD_MEMORY_MB, _Chain, load_call_bytes
 
         self.store, self.out_dir = store, out_dir
         self.entries = dict(plan.keep)   # what the new generation will hold: name → entry
@@ -520,6 +524,8 @@ class _Loader:
         self.chain = _Chain([])
         self.thread = None
         self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
+        self.call_bytes = load_call_bytes(LOAD_MEMORY_MB if load_memory_mb is None
+                                          else load_memory_mb)
         if not plan.changed:
             return
         # what must be there before the stream starts: a piece for every report kept (an older
@@ -564,7 +570,7 @@ class _Loader:
     def _run(self) -> None:
         t = time.perf_counter()
         try:
-            self.store.stream_reports(self._items(), chain=self.chain)
+            self.store.stream_reports(self._items(), chain=self.chain, call_bytes=self.call_bytes)
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             self.error = e
         self.seconds = time.perf_counter() - t

@@ -86,10 +86,25 @@ MANIFEST_FORMAT = 2
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _KEEP_GENERATIONS = 2
 _BUFFER_BYTES = 256 * 2**20   # bulk-load in-memory N-Quads once about this much is waiting
-# A build's load is cut into bulk_load calls of about this much N-Quads: Oxigraph's bulk loader
-# holds up to ~2 GB a thread and its memory follows a call's input (2.5 M quads, 525 MB, in one
-# call: 1.65 GB; in calls of 128 MB: 0.62 GB, for ~10 % more CPU; see NOTES, session 6).
-LOAD_CALL_BYTES = 128 * 2**20
+# A build's load may be cut into bulk_load calls so that Oxigraph's bulk loader, which holds up
+# to ~2 GB a thread, stays near a memory figure: its memory follows one call's input, about 4.8
+# times the N-Quads (2.5 M quads, 525 MB, in one call: 1.65 GB; in calls of 128 MB: 0.62 GB).
+# Calls cost CPU and store size (each call's files overlap the earlier ones'): the default is one
+# call (0), the fastest; `kg build --load-memory 600` kept a 10k build under 2 GB (see NOTES,
+# session 6).
+LOAD_MEMORY_MB = 0
+_LOAD_MEMORY_PER_BYTE = 4.8
+
+
+def load_call_bytes(memory_mb: int | None) -> int | None:
+    """The N-Quads of one bulk_load call for a load kept near ``memory_mb`` (None or 0: one call,
+    the fastest, whatever it takes)."""
+    if not memory_mb:
+        return None
+    return max(2**16, int(memory_mb * 2**20 / _LOAD_MEMORY_PER_BYTE))
+
+
+LOAD_CALL_BYTES = load_call_bytes(LOAD_MEMORY_MB)
 
 # Output folders of rectkg before generations held every output (read, and converted by a writer)
 LEGACY_GENS_DIR = "store.gens"
@@ -845,12 +860,16 @@ class Store:
                 self._manifest[source] = entry
                 self._pending_sources.add(source)
 
-    def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None) -> None:
+    def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None,
+                       call_bytes: int | None | str = "default") -> None:
         """Load reports whose graphs are not in the store (new ones, or dropped before) in
-        streamed bulk loads (calls of :data:`LOAD_CALL_BYTES`) that pull ``(name, stamp, graph, FileSlice, extra)`` from ``items`` as it
-        goes: ``items`` may wait for work another thread is doing (the build's workers), so the
+        streamed bulk loads that pull ``(name, stamp, graph, FileSlice, extra)`` from ``items``
+        as they go: ``items`` may wait for work another thread is doing (the build's workers), so the
         load runs beside them. ``chain``: a stream made with ``_Chain.of_items`` to stop it from
-        another thread (``chain.stop = True``)."""
+        another thread (``chain.stop = True``). ``call_bytes``: see :func:`load_call_bytes`
+        (default :data:`LOAD_CALL_BYTES`)."""
+        if call_bytes == "default":
+            call_bytes = LOAD_CALL_BYTES
         self._require_writer()
         self._open_store_for_writing()
         self._flush_pending()
@@ -871,7 +890,7 @@ class Store:
         stream = chain if chain is not None else _Chain([])
         stream._items = slices()
         try:
-            stream.load_into(self._db, call_bytes=LOAD_CALL_BYTES)
+            stream.load_into(self._db, call_bytes=call_bytes)
         except OSError as e:
             raise os_error(e, "write the store", self._target) from None
 

@@ -661,3 +661,16 @@ class _Final(OutFolder):
 _Final.TestCase.settings = settings(max_examples=8, stateful_step_count=10, deadline=None,
                                     suppress_health_check=list(HealthCheck))
 test_outdir_random_sequences_of_commands_keep_out_whole = pytest.mark.slow(_Final.TestCase)
+
+
+def test_outdir_a_load_cut_by_load_memory_builds_what_one_call_builds(tmp_path):
+    # --load-memory 1: the store's load in calls of ~200 KB (a call a report, about); 0: one call
+    corpus = _corpus_of(6, tmp_path / "c")
+    kg("build", "c", "--out", "one", "--load-memory", "0", "--no-views", cwd=tmp_path)
+    kg("build", "c", "--out", "cut", "--load-memory", "1", "--no-views", cwd=tmp_path)
+    assert _outputs(tmp_path / "cut") == _outputs(tmp_path / "one")
+    # and an incremental build after a change, cut the same way
+    (corpus / "r00.txt").write_bytes((corpus / "r01.txt").read_bytes() + "又及。".encode())
+    for out, mb in (("one", "0"), ("cut", "1")):
+        kg("build", "c", "--out", out, "--load-memory", mb, "--no-views", cwd=tmp_path)
+    assert _outputs(tmp_path / "cut") == _outputs(tmp_path / "one")
