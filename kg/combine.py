@@ -18,37 +18,36 @@ def _n(k: int) -> ox.Literal:
     return ox.Literal(str(k), datatype=_INTEGER)
 
 
-def most_cited_policies(variables: list[str], rows: list, gen_dir: Path,
-                        params: dict) -> tuple[list[str], list]:
-    d, policy, mentioning, quoted, used = (variables.index(v) for v in
-                                           ("d", "policy", "mentioning", "quoted", "used"))
+def _sums(variables: list[str], rows: list, key: tuple[str, ...], first: str,
+          counts: tuple[str, ...]) -> list[list]:
+    """Per distinct ``key`` (columns, in the order first met): ``[first column's term, the sum of
+    each of ``counts``' integers…, the number of rows]``."""
+    k, f = [variables.index(v) for v in key], variables.index(first)
+    c = [variables.index(v) for v in counts]
     acc: dict = {}
     for r in rows:
-        a = acc.get(r[d])
+        kv = tuple(r[i] for i in k)
+        a = acc.get(kv)
         if a is None:
-            a = acc[r[d]] = [r[policy], 0, 0, 0]
-        a[1] += int(r[mentioning].value)
-        a[2] += int(r[quoted].value)
-        a[3] += int(r[used].value)
+            a = acc[kv] = [r[f]] + [0] * (len(c) + 1)
+        for j, i in enumerate(c, 1):
+            a[j] += int(r[i].value)
+        a[-1] += 1
+    return list(acc.values())
+
+
+def most_cited_policies(variables: list[str], rows: list, gen_dir: Path,
+                        params: dict) -> tuple[list[str], list]:
+    sums = _sums(variables, rows, ("d",), "policy", ("mentioning", "quoted", "used"))
     return (["policy", "reports", "mentions", "measures"],
-            [(label, _n(k), _n(q), _n(u)) for label, k, q, u in acc.values() if k > 0])
+            [(label, _n(k), _n(q), _n(u)) for label, k, q, u, _ in sums if k > 0])
 
 
 def top_responsible_units(variables: list[str], rows: list, gen_dir: Path,
-                        params: dict) -> tuple[list[str], list]:
-    o, unit, measures, leading, joined = (variables.index(v) for v in
-                                          ("o", "unit", "measures", "leading", "participating"))
-    acc: dict = {}
-    for r in rows:
-        a = acc.get((r[o], r[unit]))
-        if a is None:
-            a = acc[(r[o], r[unit])] = [r[unit], 0, 0, 0, 0]
-        a[1] += int(r[measures].value)
-        a[2] += int(r[leading].value)
-        a[3] += int(r[joined].value)
-        a[4] += 1
+                          params: dict) -> tuple[list[str], list]:
+    sums = _sums(variables, rows, ("o", "unit"), "unit", ("measures", "leading", "participating"))
     return (["unit", "measures", "leading", "participating", "reports"],
-            [(a[0], _n(a[1]), _n(a[2]), _n(a[3]), _n(a[4])) for a in acc.values()])
+            [(unit, _n(m), _n(lead), _n(joined), _n(n)) for unit, m, lead, joined, n in sums])
 
 
 def recurring_problems(variables: list[str], rows: list, gen_dir: Path,

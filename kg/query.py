@@ -278,11 +278,11 @@ def table_spec(name: str) -> dict | None:
         if part.strip():
             param, column = part.split()
             filters[param] = column
-    text = sq.text
-    sparql = fill_params(sq.text, {}, sq.params, name)
     if kind == "part":
-        text += (PARTS_DIR / f"{name}.rq").read_text(encoding="utf-8")
         sparql = (PARTS_DIR / f"{name}.rq").read_text(encoding="utf-8")
+        text = sq.text + sparql
+    else:
+        sparql, text = fill_params(sq.text, {}, sq.params, name), sq.text
     return {"sparql": sparql,
             "version": hashlib.sha256(f"{TABLE_CODE}\n{text}".encode()).hexdigest()[:16],
             "order": _order_keys(header(sq.text, "table-order") or ""),
