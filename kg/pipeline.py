@@ -312,11 +312,11 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                  max_bytes: int | None = None, follow_links: bool = False,
                  file_seconds: float | None = FILE_SECONDS,
                  file_memory_mb: int | None = FILE_MEMORY_MB,
-                 load_memory_mb: int | None = None) -> BuildSummary:
+                 load_memory_mb: int | None = 0) -> BuildSummary:
     """Build (or update) the graph of every report under ``inputs`` into ``out_dir``.
 
-    ``load_memory_mb``: about the most memory the store's bulk load may take (default
-    ``kg.store.LOAD_MEMORY_MB``; 0: load in one call, the fastest, whatever it takes).
+    ``load_memory_mb``: keep the store's bulk load near this much memory by cutting it into
+    calls (``kg.store.load_call_bytes``; 0: one call, the fastest, whatever it takes).
 
     Ctrl-C (KeyboardInterrupt) ends it promptly: the summary says whether the new generation was
     saved (``saved``) and ``interrupted`` is set; nothing is ever half-written.
@@ -511,11 +511,11 @@ class _Loader:
     """The store's side of a build: a thread that bulk-loads each report's piece as the workers
     finish it (one streamed bulk load), after the reports that leave were dropped."""
 
-    def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = None):
+    def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = 0):
         import queue
         import threading
 
-        from kg.store import LOAD_MEMORY_MB, _Chain, load_call_bytes
+        from kg.store import _Chain, load_call_bytes
 
         self.store, self.out_dir = store, out_dir
         self.entries = dict(plan.keep)   # what the new generation will hold: name → entry
@@ -524,8 +524,7 @@ class _Loader:
         self.chain = _Chain([])
         self.thread = None
         self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
-        self.call_bytes = load_call_bytes(LOAD_MEMORY_MB if load_memory_mb is None
-                                          else load_memory_mb)
+        self.call_bytes = load_call_bytes(load_memory_mb)
         if not plan.changed:
             return
         # what must be there before the stream starts: a piece for every report kept (an older

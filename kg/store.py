@@ -86,25 +86,19 @@ MANIFEST_FORMAT = 2
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _KEEP_GENERATIONS = 2
 _BUFFER_BYTES = 256 * 2**20   # bulk-load in-memory N-Quads once about this much is waiting
-# A build's load may be cut into bulk_load calls so that Oxigraph's bulk loader, which holds up
-# to ~2 GB a thread, stays near a memory figure: its memory follows one call's input, about 4.8
-# times the N-Quads (2.5 M quads, 525 MB, in one call: 1.65 GB; in calls of 128 MB: 0.62 GB).
-# Calls cost CPU and store size (each call's files overlap the earlier ones'): the default is one
-# call (0), the fastest; `kg build --load-memory 600` kept a 10k build under 2 GB (see NOTES,
-# session 6).
-LOAD_MEMORY_MB = 0
-_LOAD_MEMORY_PER_BYTE = 4.8
+_LOAD_MEMORY_PER_BYTE = 4.8   # Oxigraph's bulk loader: memory ≈ this × one call's N-Quads
 
 
 def load_call_bytes(memory_mb: int | None) -> int | None:
-    """The N-Quads of one bulk_load call for a load kept near ``memory_mb`` (None or 0: one call,
-    the fastest, whatever it takes)."""
+    """The N-Quads of one bulk_load call for a load kept near ``memory_mb`` (None or 0: one call).
+
+    Oxigraph's bulk loader holds up to ~2 GB a thread, in proportion to one call's input (2.5 M
+    quads, 525 MB, in one call: 1.65 GB; in calls of 128 MB: 0.62 GB). Calls cost CPU and store
+    size (each call's files overlap the earlier ones'), so a build loads in one call unless told
+    (`kg build --load-memory 600` kept a 10k build under 2 GB; NOTES, session 6)."""
     if not memory_mb:
         return None
     return max(2**16, int(memory_mb * 2**20 / _LOAD_MEMORY_PER_BYTE))
-
-
-LOAD_CALL_BYTES = load_call_bytes(LOAD_MEMORY_MB)
 
 # Output folders of rectkg before generations held every output (read, and converted by a writer)
 LEGACY_GENS_DIR = "store.gens"
@@ -144,9 +138,8 @@ class _Chain(io.RawIOBase):
         made the load twice as slow.
 
         ``call_bytes``: end a ``bulk_load`` call after the item that brings its input to this
-        many bytes and go on in a new one. Oxigraph's bulk loader holds up to about 2 GB a
-        thread whatever it is given; a call's memory follows its input up to that (see
-        :data:`LOAD_CALL_BYTES`)."""
+        many bytes and go on in a new one (see :func:`load_call_bytes`; without ``/dev/fd`` the
+        load is one call)."""
         if not os.path.isdir("/dev/fd"):
             return self._load_through_python(db)
         self._done = False
@@ -861,15 +854,13 @@ class Store:
                 self._pending_sources.add(source)
 
     def stream_reports(self, items: Iterable[tuple], *, chain: "_Chain | None" = None,
-                       call_bytes: int | None | str = "default") -> None:
+                       call_bytes: int | None = None) -> None:
         """Load reports whose graphs are not in the store (new ones, or dropped before) in
         streamed bulk loads that pull ``(name, stamp, graph, FileSlice, extra)`` from ``items``
         as they go: ``items`` may wait for work another thread is doing (the build's workers), so the
         load runs beside them. ``chain``: a stream made with ``_Chain.of_items`` to stop it from
         another thread (``chain.stop = True``). ``call_bytes``: see :func:`load_call_bytes`
-        (default :data:`LOAD_CALL_BYTES`)."""
-        if call_bytes == "default":
-            call_bytes = LOAD_CALL_BYTES
+        (None: one call)."""
         self._require_writer()
         self._open_store_for_writing()
         self._flush_pending()

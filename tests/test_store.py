@@ -488,17 +488,14 @@ def _pieces_of_corpus(tmp_path: Path) -> list[tuple]:
 
 
 @pytest.mark.parametrize("call_bytes", [1, 300_000])
-def test_store_a_load_cut_into_calls_holds_what_one_call_holds(tmp_path, monkeypatch, call_bytes):
-    import kg.store
-
+def test_store_a_load_cut_into_calls_holds_what_one_call_holds(tmp_path, call_bytes):
     items = _pieces_of_corpus(tmp_path)
     one = _fill(tmp_path / "one")
     with one.writer():
         one.stream_reports(iter(items))
-    monkeypatch.setattr(kg.store, "LOAD_CALL_BYTES", call_bytes)   # 1: a call a report
     cut = _fill(tmp_path / "cut")
     with cut.writer():
-        cut.stream_reports(iter(items))
+        cut.stream_reports(iter(items), call_bytes=call_bytes)   # 1: a call a report
     assert len(one) > 10_000
     assert set(cut.quads()) == set(one.quads())
     assert cut.manifest() == one.manifest()
@@ -506,14 +503,12 @@ def test_store_a_load_cut_into_calls_holds_what_one_call_holds(tmp_path, monkeyp
     cut.close()
 
 
-def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path, monkeypatch):
-    import kg.store
+def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path):
     from kg.store import _Chain
 
     items = _pieces_of_corpus(tmp_path)
     store = _fill(tmp_path / "out", report_a())
     before = set(store.quads())
-    monkeypatch.setattr(kg.store, "LOAD_CALL_BYTES", 1)
     chain = _Chain([])
 
     def stopping():
@@ -524,7 +519,7 @@ def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path, monkeypa
 
     with pytest.raises(KeyboardInterrupt):
         with store.writer():
-            store.stream_reports(stopping(), chain=chain)
+            store.stream_reports(stopping(), chain=chain, call_bytes=1)
     store.close()
     with Store.open(tmp_path / "out", read_only=True) as ro:
         assert set(ro.quads()) == before
