@@ -5,8 +5,9 @@
 Each INPUT is a file or a folder (walked recursively; symlinks, FIFOs and other non-regular files
 are left out). Both trees run ``kg.pipeline.process_file`` on every input, each in its own
 subprocess with PYTHONPATH set to its root, and the results are compared per file: the N-Quads
-bytes, stats, warnings and findings; a file that raises a KgError must raise the same class with
-the same message in both. The first differences are printed; the exit status is 1 if any.
+lines (sorted: the order they are made in is not an output), the bytes of the report's piece
+(``_build_piece``: its sorted .nq file and its kg.ttl part), stats, warnings and findings; a file
+that raises a KgError must raise the same class with the same message in both. The first differences are printed; the exit status is 1 if any.
 
 The base tree is ``git archive COMMIT`` of this repository (default: the branch's merge base with
 main) unless ``--base-root`` names a folder; the new tree is this working tree unless
@@ -52,8 +53,21 @@ def dump(files: list[str], out: str, timeout: float) -> None:
     """In a child (PYTHONPATH = one tree): build each file and pickle what it gives."""
     import signal
 
+    import shutil
+    import tempfile
+
     from kg.errors import KgError
-    from kg.pipeline import process_file
+    from kg.pipeline import _build_piece, _Task, process_file
+
+    def piece_bytes(f: str) -> tuple[bytes, bytes]:
+        """The .nq and .ttlpart files the worker writes for ``f`` (their names hold a code hash)."""
+        out = tempfile.mkdtemp(prefix="identical-piece-")
+        try:
+            _build_piece(_Task(f, Path(f).name, out, None))
+            got = {q.suffix: q.read_bytes() for q in (Path(out) / "parts").iterdir()}
+            return got.get(".nq", b""), got.get(".ttlpart", b"")
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
 
     class Slow(Exception):
         pass
@@ -68,7 +82,8 @@ def dump(files: list[str], out: str, timeout: float) -> None:
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             r = process_file(Path(f))
-            results[f] = ("ok", r.nquads, r.stats, r.warnings, r.findings)
+            lines = b"\n".join(sorted(r.nquads.split(b"\n")))
+            results[f] = ("ok", lines, r.stats, r.warnings, r.findings, piece_bytes(f))
         except KgError as e:
             results[f] = ("error", type(e).__name__, str(e))
         except Slow:
@@ -98,7 +113,7 @@ def describe(a, b, limit: int = 12) -> list[str]:
         diff = difflib.unified_diff(a[1].decode("utf-8", "replace").splitlines(),
                                     b[1].decode("utf-8", "replace").splitlines(), "base", "new", n=0, lineterm="")
         lines += ["  nquads differ:"] + ["    " + x[:300] for x in list(diff)[:limit]]
-    for i, what in ((2, "stats"), (3, "warnings"), (4, "findings")):
+    for i, what in ((2, "stats"), (3, "warnings"), (4, "findings"), (5, "piece files")):
         if a[i] != b[i]:
             lines += [f"  {what} differ:", f"    base: {a[i]!r}"[:600], f"    new:  {b[i]!r}"[:600]]
     return lines

@@ -15,6 +15,7 @@ out as the store keeps them: Oxigraph stores numbers in canonical form, so a rep
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import hashlib
@@ -386,38 +387,32 @@ def _write_aside(path: Path, data: bytes) -> None:
         raise
 
 
-def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict) -> dict:
-    """Write a report's piece from its N-Quads (each line in ``graph`` or the shared graph);
-    ``meta`` (JSON values) is kept with it. Returns the piece's record (meta + file sizes)."""
-    own_tail, shared_tail = f" <{graph}> .".encode(), f" <{SHARED_GRAPH_IRI}> .".encode()
-    own, shared = set(), set()
-    for line in nquads.split(b"\n"):
-        if not line:
-            continue
-        if line.endswith(own_tail):
-            own.add(line)
-        elif line.endswith(shared_tail):
-            shared.add(line)
-        else:
-            raise ExportError(f"an N-Quads line is in neither {graph} nor the shared graph: "
-                              f"{line[:120].decode('utf-8', 'replace')}")
-    own_sorted = sorted(own)
-    own_bytes = b"".join(line + b"\n" for line in own_sorted)
+def write_piece(out_dir: Path, piece: str, own: list[str], shared: list[str], graph: str,
+                meta: dict) -> dict:
+    """Write a report's piece from its triples as N-Triples lines without `` .`` (``own``: those
+    in ``graph``, each naming its key; ``shared``: those in the shared graph); ``meta`` (JSON
+    values) is kept with it. Returns the piece's record (meta + file sizes)."""
+    # the lines sorted as text are sorted as N-Quads bytes too: UTF-8 keeps the order of code
+    # points, and where one line is the start of another the longer goes on with '@', '^' or a
+    # name's character, all after the ' ' that begins the graph's tail
+    own_sorted = sorted(set(own))
+    tail = f" <{graph}> .\n"
+    own_lines = [(line + tail).encode("utf-8") for line in own_sorted]
+    own_bytes = b"".join(own_lines)
     # the evidence selectors' lines come together (their subjects share a prefix): where, so that
     # readers that need no evidence (kg.answers) can skip them
-    span = f"<{ID_IRI}span/".encode()
-    first = next((i for i, line in enumerate(own_sorted) if line.startswith(span)), None)
+    span = f"<{ID_IRI}span/"
+    first = bisect.bisect_left(own_sorted, span)
+    last = bisect.bisect_left(own_sorted, span[:-1] + chr(ord("/") + 1), first)
     span_from = span_to = 0
-    if first is not None:
-        last = first
-        while last < len(own_sorted) and own_sorted[last].startswith(span):
-            last += 1
-        span_from = sum(len(line) + 1 for line in own_sorted[:first])
-        span_to = span_from + sum(len(line) + 1 for line in own_sorted[first:last])
-    cut_own, cut_shared = len(own_tail), len(shared_tail)
-    text = b"\n".join([line[:-cut_own] for line in own_sorted]
-                      + [line[:-cut_shared] for line in sorted(shared)]).decode("utf-8")
-    part = turtle_part(text.split("\n") if text else [], graph)
+    if first < last:
+        span_from = sum(map(len, own_lines[:first]))
+        span_to = span_from + sum(map(len, own_lines[first:last]))
+    short = _part_shortener
+    if len(short.cache) > 200_000:  # a long-lived worker: keep the memo bounded
+        short.cache.clear()
+    body, n = _turtle_body(own_sorted, short)
+    part = TurtlePart("".join(s + "\n" for s in body).encode("utf-8"), n, sorted(set(shared)))
     part_bytes = part.to_bytes()
     nq, ttl, js = piece_files(out_dir, piece)
     nq.parent.mkdir(parents=True, exist_ok=True)
@@ -426,7 +421,7 @@ def write_piece(out_dir: Path, piece: str, nquads: bytes, graph: str, meta: dict
     record = dict(meta)
     record.update({"piece": piece, "graph": graph, "own_bytes": len(own_bytes),
                    "nq_bytes": len(own_bytes), "part_bytes": len(part_bytes),
-                   "quads": len(own), "shared_quads": len(shared),
+                   "quads": len(own_sorted), "shared_quads": len(part.shared),
                    "spans": [span_from, span_to]})
     _write_aside(js, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return record
@@ -539,13 +534,11 @@ def ensure_piece(store, out_dir: Path, name: str, entry: dict) -> dict:
             own.append(line)
         else:  # an older store kept the shared entities' triples in each report's graph
             shared.add(line)
-    data = "".join(f"{x} <{graph}> .\n" for x in own) + \
-        "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in sorted(shared))
     stamp = entry.get("sha256", "")
     piece = piece_id(key, stamp, name)
     meta = {"name": name, "sha256": stamp.split("@")[0], "stamp": stamp, "stats": {},
             "warnings": [], "findings": []}
-    record = write_piece(Path(out_dir), piece, data.encode("utf-8"), graph, meta)
+    record = write_piece(Path(out_dir), piece, own, sorted(shared), graph, meta)
     fixed = dict(entry)
     fixed.update({"piece": piece, "own_bytes": record["own_bytes"], "quads": record["quads"],
                   "spans": record["spans"]})

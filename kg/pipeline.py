@@ -3,7 +3,7 @@
 In worker processes, one report at a time (each with a time and memory budget, kg.pool)::
 
     ingest.read_source → normalise.normalise → Doc → structure.parse → extractors.run
-      → resolve.resolve → rdf.map_report → export.write_piece  (OUT/parts/, named by content)
+      → resolve.resolve → rdf.map_triples → export.write_piece  (OUT/parts/, named by content)
 
 In the parent, once, into the next generation of OUT (kg.store)::
 
@@ -37,7 +37,7 @@ from kg.doc import Doc
 from kg.errors import KgError, StoreError, printable
 from kg.ingest import HashCache, RawText, read_source, walk_inputs
 from kg.normalise import normalise
-from kg.rdf import map_report
+from kg.rdf import map_triples, to_nquads
 from kg.resolve import resolve
 from kg.vocab import ANALYSIS_GRAPH_IRI, GRAPH_IRI, SHARED_GRAPH_IRI
 
@@ -71,18 +71,25 @@ def analyse_doc(doc: Doc, names: list[str] | None = None) -> Doc:
 
 @dataclass
 class ReportResult:
-    """What one file contributes: its quads (N-Quads text, so it crosses process boundaries)."""
+    """What one file contributes: its triples as N-Triples lines without `` .`` (plain strings,
+    so they cross process boundaries), those in its graph and those in the shared graph."""
 
     source: str
     path: str
     sha256: str
     graph: str
-    nquads: bytes
+    own: list[str]
+    shared: list[str]
     stats: dict
     warnings: list[str]
     findings: list[str]
     timings: dict = field(default_factory=dict)
     content: str = ""
+
+    @functools.cached_property
+    def nquads(self) -> bytes:
+        """The quads as N-Quads text (own lines first, each list in the order made)."""
+        return to_nquads(self.own, self.shared, self.graph)
 
     def quads(self) -> list:
         """The quads as pyoxigraph objects. rk:content is built directly, not parsed: Oxigraph's
@@ -121,18 +128,18 @@ def process_file(path: Path, *, max_bytes: int | None = None, name: str | None =
     t3 = time.perf_counter()
     res = resolve(doc)
     t4 = time.perf_counter()
-    data = map_report(doc, res)
+    own, shared = map_triples(doc, res)
     t5 = time.perf_counter()
     f = doc.facts
     stats = {
         "problems": len(f.get("problems", [])), "measures": len(f.get("measures", [])),
         "policies": len(res.policies), "organisations": len(res.organisations),
-        "people": len(res.people), "quads": data.count(b"\n"), "chars": len(doc.text),
+        "people": len(res.people), "quads": len(own) + len(shared), "chars": len(doc.text),
         "bytes": len(raw.text.encode("utf-8")), "evidence_exact": True,
     }
     findings = [f"{doc.source}: {x['message']}" for x in f.get("findings", [])]
     return ReportResult(source=raw.source, path=str(path), sha256=raw.sha256,
-                        graph=GRAPH_IRI + raw.sha256[:16], nquads=data, stats=stats,
+                        graph=GRAPH_IRI + raw.sha256[:16], own=own, shared=shared, stats=stats,
                         warnings=[f"{doc.source}: {w}" for w in doc.warnings], findings=findings,
                         timings={"ingest": t1 - t0, "normalise": t2 - t1, "extract": t3 - t2,
                                  "resolve": t4 - t3, "map": t5 - t4},
@@ -163,7 +170,7 @@ def _build_piece(task: _Task):
             "warnings": r.warnings, "findings": r.findings}
     try:
         record = write_piece(Path(task.out_dir), piece_id(r.sha256[:16], stamp, r.source),
-                             r.nquads, r.graph, meta)
+                             r.own, r.shared, r.graph, meta)
     except OSError as e:  # the output folder's fault, not the file's: the build stops
         return _OutputError(e.errno, e.strerror or str(e))
     r.timings["write"] = time.perf_counter() - t

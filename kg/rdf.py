@@ -6,8 +6,9 @@ Every span written has ``oa:exact == rk:content[oa:start:oa:end]``; :func:`map_r
 before returning, so a wrong offset is a crash here, never a silent lie in the graph.
 The IRI scheme is documented in docs/GRAPH.md.
 
-Quads are written straight to N-Quads text (the form that crosses process boundaries and that
-Oxigraph bulk-loads); building a term object per triple cost more than all the extraction.
+Triples are written straight to N-Triples text (:func:`map_triples`: the worker sorts them into
+the report's piece; :func:`map_report` gives them as N-Quads, the form Oxigraph bulk-loads);
+building a term object per triple cost more than all the extraction.
 
 >>> print(lit('say "hi"', "zh"), lit("5", dt=XSD.integer))
 "say \\"hi\\""@zh "5"^^<http://www.w3.org/2001/XMLSchema#integer>
@@ -107,24 +108,21 @@ class _Writer:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.key = report_key(doc)
-        self.graph = f"<{GRAPH_IRI}{self.key}>"
-        self.shared = f"<{SHARED_GRAPH_IRI}>"
         self.report = f"<{ID_IRI}report/{self.key}>"
-        self.lines: list[str] = []
+        self.own: list[str] = []      # "s p o" of the triples in the report's graph
+        self.shared: list[str] = []   # and of those in the shared graph
         self._spans: set[tuple[int, int]] = set()
         self._span_iri = f"<{ID_IRI}span/{self.key}/"
 
     def add(self, s: str, p: str, o: str) -> None:
-        """Add a quad; all three terms are N-Quads text (the namespaces here give terms as text).
-        A triple naming the report's key goes into its graph, any other into the shared one."""
-        g = self.graph if self.key in s or self.key in o else self.shared
-        self.lines.append(f"{s} {p} {o} {g} .\n")
+        """Add a triple; all three terms are N-Triples text (the namespaces here give terms as
+        text). A triple naming the report's key goes into its graph, any other into the shared one."""
+        (self.own if self.key in s or self.key in o else self.shared).append(f"{s} {p} {o}")
 
     def add_all(self, s: str, pairs) -> None:
-        """Add the quads of one subject from (predicate, object) pairs."""
+        """Add the triples of one subject from (predicate, object) pairs."""
         if self.key in s:
-            g = self.graph
-            self.lines.extend(f"{s} {p} {o} {g} .\n" for p, o in pairs)
+            self.own.extend(f"{s} {p} {o}" for p, o in pairs)
         else:
             for p, o in pairs:
                 self.add(s, p, o)
@@ -134,19 +132,18 @@ class _Writer:
 
     def span(self, span: Span) -> str:
         """The selector node of ``span`` (written once per report, in the report's graph: its
-        node names the key; its six quads as one piece of text)."""
+        node names the key)."""
         node = f"{self._span_iri}{span.start}-{span.end}>"
         if (span.start, span.end) not in self._spans:
             self._spans.add((span.start, span.end))
             if self.doc.text[span.start:span.end] != span.text:
                 raise AssertionError(f"{self.doc.source}: span {span.start}-{span.end} does not quote the text")
-            g = self.graph
-            self.lines.append(f"{node} {RDF.type} {OA.TextPositionSelector} {g} .\n"
-                              f"{node} {RDF.type} {OA.TextQuoteSelector} {g} .\n"
-                              f"{node} {RK.inReport} {self.report} {g} .\n"
-                              f"{node} {OA.start} {integer(span.start)} {g} .\n"
-                              f"{node} {OA.end} {integer(span.end)} {g} .\n"
-                              f"{node} {OA.exact} {lit(span.text)} {g} .\n")
+            self.own += (f"{node} {RDF.type} {OA.TextPositionSelector}",
+                         f"{node} {RDF.type} {OA.TextQuoteSelector}",
+                         f"{node} {RK.inReport} {self.report}",
+                         f"{node} {OA.start} {integer(span.start)}",
+                         f"{node} {OA.end} {integer(span.end)}",
+                         f"{node} {OA.exact} {lit(span.text)}")
         return node
 
     def evidence(self, subject, span: Span | None, prop=None) -> None:
@@ -157,6 +154,22 @@ class _Writer:
 def map_report(doc: Doc, res: Resolution) -> bytes:
     """All quads the report contributes, as N-Quads: in its named graph ``GRAPH_IRI + key``, and
     the shared entities' types and labels in ``SHARED_GRAPH_IRI``."""
+    own, shared = map_triples(doc, res)
+    return to_nquads(own, shared, GRAPH_IRI + report_key(doc))
+
+
+def to_nquads(own: list[str], shared: list[str], graph: str) -> bytes:
+    """N-Triples lines without `` .`` as N-Quads: ``own`` in ``graph``, ``shared`` in the shared
+    graph, in the order given."""
+    # line by line: most lines are ASCII and encode as a copy, where one joined string would be
+    # wide all through and slow to encode (str.encode is UTF-8)
+    tail, shared_tail = f" <{graph}> .\n", f" <{SHARED_GRAPH_IRI}> .\n"
+    return b"".join([(t + tail).encode() for t in own] + [(t + shared_tail).encode() for t in shared])
+
+
+def map_triples(doc: Doc, res: Resolution) -> tuple[list[str], list[str]]:
+    """The triples the report contributes as N-Triples lines without `` .``: those in its own
+    graph (every one names its key) and those in the shared graph, each in the order made."""
     w = _Writer(doc)
     r = w.report
     meta = doc.facts.get("meta", {})
@@ -236,9 +249,7 @@ def map_report(doc: Doc, res: Resolution) -> bytes:
     measure_nodes = _map_measures(w, doc, res, orgs, problem_nodes, policy_nodes, concept_nodes)
     _map_quantities_contacts(w, doc)
     _map_workbench(w, doc, res, orgs, problem_nodes, measure_nodes)
-    # line by line: most lines are ASCII and encode as a copy, where one joined string would be
-    # wide all through and slow to encode (str.encode is UTF-8)
-    return b"".join(map(str.encode, w.lines))
+    return w.own, w.shared
 
 
 def _map_inspection(w: _Writer, doc: Doc, res: Resolution, orgs: dict) -> None:
