@@ -261,7 +261,25 @@ def report_subgraph(G: nx.Graph, report: str, *, kind: dict | None = None) -> nx
                 keep.add(y)
                 keep.update(z for z in G[y] if kind[z] in ("organisation", "policy", "concept",
                                                               "person"))
-    return G.subgraph(keep).copy()
+    return _induced(G, keep)
+
+
+def _induced(G: nx.Graph, keep: set) -> nx.Graph:
+    """``G.subgraph(keep).copy()``, its nodes in sorted order, without walking every neighbour of
+    a node many reports share (networkx's view filters each one: 28 of 60 s of the graph views of
+    1,000 reports). Reads G's own dicts: through networkx's views each lookup costs ~1 µs."""
+    H = nx.Graph()
+    nodes = sorted(keep)
+    H.add_nodes_from((n, dict(G.nodes[n])) for n in nodes)
+    adj = G._adj
+    for u in nodes:
+        nbrs = adj[u]
+        if len(nbrs) > len(nodes):
+            pairs = [(v, nbrs[v]) for v in nodes if v in nbrs]
+        else:
+            pairs = [(v, d) for v, d in nbrs.items() if v in keep]
+        H.add_edges_from((u, v, d) for v, d in pairs if u < v)   # (the data is copied)
+    return H
 
 
 def reduce_graph(G: nx.Graph, budget: int = DEFAULT_BUDGET) -> nx.Graph:
@@ -609,7 +627,7 @@ def _focus_page(G: nx.Graph, centres: list[str], depth: int, *, budget: int,
         nxt -= keep
         keep |= nxt
         frontier = nxt
-    sub = G.subgraph(keep).copy()
+    sub = _induced(G, keep)
     first = G.nodes[centres[0]]
     name = "focus-" + _safe(analyse.short(centres[0]).replace("/", "-"))[:80]
     if len(centres) > 1:
