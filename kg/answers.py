@@ -170,6 +170,8 @@ def open_db(path: Path) -> sqlite3.Connection:
         CREATE INDEX IF NOT EXISTS refs_subject ON refs (subject);
         CREATE TABLE IF NOT EXISTS rows (name TEXT, report TEXT, rows TEXT,
                                          PRIMARY KEY (name, report));
+        CREATE TABLE IF NOT EXISTS whole (name TEXT PRIMARY KEY, version TEXT, variables TEXT,
+                                          rows TEXT);
     """)
     return con
 
@@ -267,3 +269,26 @@ def _update(target_db: Path, previous_db: Path | None, entries: dict,
     finally:
         con.close()
     return len(todo)
+
+
+def write_whole(target_db: Path, db: ox.Store) -> None:
+    """The answers of the ``# table: whole`` questions, run once over the generation's finished
+    store (its every graph, the analysis included) and kept in ``target_db``: a question whose
+    answer spans reports (people, and the reports that name each) then answers from the table."""
+    from kg.store import os_error
+
+    try:
+        con = open_db(target_db)
+        try:
+            con.execute("DELETE FROM whole")
+            for name, q in tabled(kinds=("whole",)).items():
+                res = db.query(q["sparql"], use_default_graph_as_union=True)
+                variables = [v.value for v in res.variables]
+                rows = [[_term(sol[k]) for k in range(len(variables))] for sol in res]
+                con.execute("INSERT INTO whole VALUES (?, ?, ?, ?)",
+                            (name, q["version"], json.dumps(variables), pack(rows)))
+            con.commit()
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError) as e:
+        raise os_error(_os_error(e), "write the answer tables", target_db) from None

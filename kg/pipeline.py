@@ -700,6 +700,12 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
                 groups, params = analysis
             store.replace_graph(ANALYSIS_GRAPH_IRI, _triples(analyse.analysis_quads(groups)))
             store.set_info("analysis", params)
+        from kg import answers   # the store is final: the questions answered across reports
+
+        t = time.perf_counter()
+        answers.write_whole(target / answers.DB, store.db)
+        if summary is not None:
+            summary.timings["tables"] = summary.timings.get("tables", 0.0) + time.perf_counter() - t
         if files is not None and analysis is None:
             triples = files
         else:

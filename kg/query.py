@@ -271,7 +271,7 @@ def table_spec(name: str) -> dict | None:
     except QueryError:
         return None
     kind = header(sq.text, "table")
-    if kind not in ("report", "part"):
+    if kind not in ("report", "part", "whole"):
         return None
     filters = {}
     for part in (header(sq.text, "table-filter") or "").split(","):
@@ -288,15 +288,18 @@ def table_spec(name: str) -> dict | None:
             "order": _order_keys(header(sq.text, "table-order") or ""),
             "report": header(sq.text, "table-report") or "report",
             "filters": filters, "params": sq.params,
-            "combine": name if kind == "part" else None}
+            "combine": name if kind == "part" else None, "kind": kind}
 
 
-def tabled() -> dict[str, dict]:
-    """The saved questions answered from tables: name → :func:`table_spec`."""
+def tabled(kinds: tuple[str, ...] = ("report", "part")) -> dict[str, dict]:
+    """The saved questions answered from tables: name → :func:`table_spec`. By default those
+    whose rows are computed report by report (``# table: report`` or ``part``); ``# table:
+    whole`` questions (an answer across reports that no report's rows make) are answered once
+    over the finished store (:func:`kg.answers.write_whole`)."""
     out = {}
     for name, _, _ in list_queries():
         spec = table_spec(name)
-        if spec is not None:
+        if spec is not None and spec["kind"] in kinds:
             out[name] = spec
     return out
 
@@ -394,6 +397,16 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
     except sqlite3.Error:
         return None
     try:
+        if q["kind"] == "whole":   # the answer as it was over the finished store
+            got = con.execute("SELECT version, variables, rows FROM whole WHERE name = ?",
+                              (name,)).fetchone()
+            if got is None or got[0] != q["version"]:
+                return None
+            packed = json.loads(got[2])
+            terms = [None if x is None else _unterm(x) for x in packed["t"]]
+            return Result(kind="select", variables=json.loads(got[1]),
+                          rows=[tuple(map(terms.__getitem__, r)) for r in packed["r"]],
+                          name=name, seconds=time.perf_counter() - t0)
         got = con.execute("SELECT version, variables FROM questions WHERE name = ?", (name,)).fetchone()
         if got is None or got[0] != q["version"]:
             return None
