@@ -721,9 +721,12 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
 
         # the views read many terms: off RocksDB each costs 8–50 µs, in memory under 1 µs
         size = sum(e.get("quads", 0) for e in entries.values())
+        in_memory = size < _VIEWS_IN_MEMORY_QUADS
         source = store.to_memory(files=sorted((target / "nquads").glob("*.nq"))) \
-            if size < _VIEWS_IN_MEMORY_QUADS else store
+            if in_memory else store
         options = dict(view_options or {})
+        if in_memory:   # a copy the forked page writers share
+            options.setdefault("jobs", default_jobs())
         if options.get("graph_views") is None:
             options["graph_views"] = len(entries) <= GRAPH_VIEWS_MAX_REPORTS
             if not options["graph_views"] and summary is not None:

@@ -96,7 +96,7 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
                 focus_top: int = 5, anchors: dict | None = None,
                 aggregate_over: int | None = None, info: dict | None = None,
                 G: nx.Graph | None = None, groups: list[dict] | None = None,
-                cent: dict | None = None, overview: nx.Graph | None = None
+                cent: dict | None = None, overview: nx.Graph | None = None, jobs: int = 1
                 ) -> Iterable[tuple[str, str]]:
     """The graph views as ``(path under the site, text)``: the overview, one view per report,
     focus views of the top entities, and, when the pages link it, vis-network under views/lib/.
@@ -104,7 +104,8 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
     ``anchors`` maps a node IRI to ``(report key, start, end)`` of its evidence: a node's details
     then link to its report page at that span (double-click opens it). ``G`` (the entity graph
     with categories), ``groups`` (recurring problems), ``overview`` (:func:`overview_graph`) and
-    ``cent`` (its centrality) are computed here unless the caller has them already.
+    ``cent`` (its centrality) are computed here unless the caller has them already. ``jobs`` > 1
+    draws the report views in that many forked processes.
     """
     store = analyse.open_source(source)
     if G is None:
@@ -150,15 +151,23 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
             subtitle=_summary(G) + " (measures folded into their problems)",
             budget=budget, lib=lib, total=overview.number_of_nodes(), hrefs=hrefs)
 
-    kind = nx.get_node_attributes(G, "type")
-    for r in sorted(reports):
-        key = analyse.report_key(r)
-        sub = report_subgraph(G, r, kind=kind)
-        d = G.nodes[r]
-        yield f"views/report-{_safe(key)}.html", render_page(
-            sub, title=d["label"], subtitle=f"{d['source']} · {key}", budget=budget, lib=lib,
-            hierarchical=True, total=sub.number_of_nodes(), hrefs=hrefs,
-            links=[{"href": f"../reports/{key}.html", "text": "report page 报告页"}])
+    _VIEWS.update(G=G, kind=nx.get_node_attributes(G, "type"), budget=budget, lib=lib,
+                  hrefs=hrefs)
+    try:
+        batches = [sorted(reports)[i:i + 25] for i in range(0, len(reports), 25)]
+        if jobs <= 1 or len(batches) < 2:
+            for batch in batches:
+                yield from _report_views(batch)
+        else:
+            from kg.errors import KgError
+            from kg.pool import Failed, run
+
+            for _, got in run(_report_views, batches, jobs=jobs):
+                if isinstance(got, Failed):
+                    raise KgError(f"the report views could not be drawn ({got.reason})")
+                yield from got
+    finally:
+        _VIEWS.clear()
 
     if cent is None:
         cent = analyse.centrality(overview, top=focus_top,
@@ -224,6 +233,25 @@ def find_nodes(G: nx.Graph, query: str) -> list[str]:
         return [max(partial, key=lambda n: (G.degree(n), -len(G.nodes[n]["label"]), n))]
     raise QueryError(f"no entity is named {query!r}",
                   hint="give an IRI, or a label as written in the report (`kg query` can list them)")
+
+
+_VIEWS: dict = {}   # what the report views are drawn from, for the forked processes
+
+
+def _report_views(reports: list[str]) -> list[tuple[str, str]]:
+    """The view of each report (``(path, html)``, in order)."""
+    st = _VIEWS
+    G = st["G"]
+    out = []
+    for r in reports:
+        key = analyse.report_key(r)
+        sub = report_subgraph(G, r, kind=st["kind"])
+        d = G.nodes[r]
+        out.append((f"views/report-{_safe(key)}.html", render_page(
+            sub, title=d["label"], subtitle=f"{d['source']} · {key}", budget=st["budget"],
+            lib=st["lib"], hierarchical=True, total=sub.number_of_nodes(), hrefs=st["hrefs"],
+            links=[{"href": f"../reports/{key}.html", "text": "report page 报告页"}])))
+    return out
 
 
 def report_subgraph(G: nx.Graph, report: str, *, kind: dict | None = None) -> nx.Graph:

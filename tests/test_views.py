@@ -383,3 +383,46 @@ def test_views_same_graph_same_pages_whatever_the_hash_seed(tmp_path, built_corp
     assert any(str(p).startswith("views/report-") for p in trees[0])
     assert trees[0].keys() == trees[1].keys()
     assert [p for p in trees[0] if trees[0][p] != trees[1][p]] == []
+
+
+def test_views_pages_written_in_two_processes_are_the_ones_written_in_one(tmp_path):
+    """The report pages and report views of 50 real web pages, written by two forked processes
+    (batches of 25), are byte for byte those of one process, and the graph views' links to
+    evidence (anchors, collected from the report pages) are the same."""
+    from kg.pipeline import build_corpus
+    from kg.store import Store
+
+    out = tmp_path / "out"
+    summary = build_corpus([ROOT / "tests" / "gold-web"], out, write_views=False)
+    assert summary.reports_total >= 50 and not summary.failures
+    trees = []
+    with Store.open(out, read_only=True) as st:
+        mem = st.to_memory()
+        for jobs in (1, 2):
+            target = tmp_path / f"site-{jobs}"
+            site.write_site(mem, target, as_of="2026-01-01", jobs=jobs)
+            trees.append({p.relative_to(target): p.read_bytes()
+                          for p in target.rglob("*") if p.is_file()})
+        # the anchors (where the graph views link a node to) as one process finds them
+        from datetime import date
+
+        from kg.ledger import ledger_rows
+        from kg.reports import report_info
+
+        db = analyse.open_source(mem)
+        info = report_info(db)
+        rows: dict = {}
+        for row in ledger_rows(db, as_of=date(2026, 1, 1)):
+            rows.setdefault(row["report_iri"], []).append(row)
+        want: dict = {}
+        for r in sorted(info, key=lambda r: (info[r]["source"], r)):
+            site.report_page(db, info[r], rows.get(r, []), today=date(2026, 1, 1), anchors=want)
+        got: dict = {}
+        pages = list(site.report_pages(db, info, rows, today=date(2026, 1, 1), compare={},
+                                       graph_views=True, anchors=got, jobs=2))
+    assert len(pages) == len(info) and got == want
+    assert len({where[0] for where in want.values()}) > 25   # from both batches
+    assert len([p for p in trees[0] if p.parts[0] == "reports"]) == summary.reports_total
+    assert len([p for p in trees[0] if p.name.startswith("report-")]) == summary.reports_total
+    assert trees[0].keys() == trees[1].keys()
+    assert [p for p in trees[0] if trees[0][p] != trees[1][p]] == []
