@@ -422,7 +422,7 @@ def test_outdir_a_disk_full_at_the_answer_tables_is_said_and_the_next_build_repa
 
     def fill_then_update(target_db, *args):
         # the real tables step, on a disk that a filler has just made full
-        with open(small_disk / "filler", "wb") as f:
+        with open(small_disk / "filler", "wb", buffering=0) as f:   # (nothing left to flush)
             try:
                 while True:
                     f.write(b"\0" * 65536)
