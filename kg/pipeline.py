@@ -806,7 +806,7 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
     question, computed again only for the reports that changed or whose entities' shared triples
     changed, in worker processes."""
     from kg import answers
-    from kg.pool import Failed, run
+    from kg.pool import outcomes
 
     questions = answers.tabled()
     index = answers.shared_index(shared)
@@ -824,9 +824,8 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
         try:
             # no memory budget: the workers read parts this build wrote under the file budget, and
             # they are forked from a parent that may hold gigabytes (the store, the shared index)
-            for _, out in run(_table_task, tasks, jobs=jobs):
-                if isinstance(out, Failed):
-                    raise KgError(f"the answer tables could not be computed ({out.reason})")
+            for out in outcomes(_table_task, tasks, jobs=jobs,
+                                what="the answer tables could not be computed"):
                 yield from out
         finally:
             _TABLE_STATE.clear()

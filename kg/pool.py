@@ -238,3 +238,20 @@ def _died(slot: _Slot) -> Failed:
     else:
         why = f"the worker process stopped (exit code {code})"
     return Failed(why, "died")
+
+
+def outcomes(fn: Callable[[Any], Any], tasks: list, *, jobs: int, what: str,
+             fork: bool = True) -> Iterator[Any]:
+    """``fn`` of each task, in order, in ``jobs`` worker processes (no memory budget: for steps
+    whose inputs this build wrote); a task that fails stops it with a KgError saying ``what``
+    could not be done and why. ``fork=False`` runs them here when ``jobs`` is 1 or there is one
+    task (nothing to share out)."""
+    from kg.errors import KgError
+
+    if not fork and (jobs <= 1 or len(tasks) < 2):
+        yield from map(fn, tasks)
+        return
+    for _, out in run(fn, tasks, jobs=jobs):
+        if isinstance(out, Failed):
+            raise KgError(f"{what} ({out.reason})")
+        yield out

@@ -134,13 +134,18 @@ _PAGES: dict = {}   # what the report pages are made from, for the forked proces
 def report_pages(store: Any, info: dict, rows_by_report: dict, *, today: date, compare: dict,
                  graph_views: bool, anchors: dict, jobs: int = 1) -> Iterable[tuple[str, str]]:
     """Every report's page (``(key, html)``) in the order of the reports' sources, made here or
-    in ``jobs`` forked processes; ``anchors`` gets, for each node with evidence, its first
-    report's span, as :func:`report_page` called on each report in that order gives it."""
+    in ``jobs`` forked processes (1,000 pages: ~23 s of one process); ``anchors`` gets, for each
+    node with evidence, its first report's span, as :func:`report_page` on each report in that
+    order gives it."""
+    from kg.pool import outcomes
+
     order = sorted(info, key=lambda r: (info[r]["source"], r))
     _PAGES.update(store=store, info=info, rows=rows_by_report, today=today, compare=compare,
                   graph_views=graph_views)
     try:
-        for key_pages, found in _report_page_batches(order, jobs):
+        batches = [order[i:i + 25] for i in range(0, len(order), 25)]
+        for key_pages, found in outcomes(_report_pages, batches, jobs=jobs, fork=False,
+                                         what="the report pages could not be written"):
             yield from key_pages
             for iri, where in found.items():
                 anchors.setdefault(iri, where)
@@ -157,22 +162,6 @@ def _report_pages(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
                         graph_view=st["graph_views"]))
            for r in reports]
     return out, anchors
-
-
-def _report_page_batches(order: list[str], jobs: int):
-    """:func:`_report_pages` of ``order`` in batches, in order: here, or in ``jobs`` forked
-    processes (1,000 report pages: about 23 s of one process)."""
-    batches = [order[i:i + 25] for i in range(0, len(order), 25)]
-    if jobs <= 1 or len(batches) < 2:
-        yield from map(_report_pages, batches)
-        return
-    from kg.errors import KgError
-    from kg.pool import Failed, run
-
-    for _, got in run(_report_pages, batches, jobs=jobs):
-        if isinstance(got, Failed):
-            raise KgError(f"the report pages could not be written ({got.reason})")
-        yield got
 
 
 class _Writer:

@@ -154,18 +154,12 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
     _VIEWS.update(G=G, kind=nx.get_node_attributes(G, "type"), budget=budget, lib=lib,
                   hrefs=hrefs)
     try:
-        batches = [sorted(reports)[i:i + 25] for i in range(0, len(reports), 25)]
-        if jobs <= 1 or len(batches) < 2:
-            for batch in batches:
-                yield from _report_views(batch)
-        else:
-            from kg.errors import KgError
-            from kg.pool import Failed, run
+        from kg.pool import outcomes
 
-            for _, got in run(_report_views, batches, jobs=jobs):
-                if isinstance(got, Failed):
-                    raise KgError(f"the report views could not be drawn ({got.reason})")
-                yield from got
+        batches = [sorted(reports)[i:i + 25] for i in range(0, len(reports), 25)]
+        for got in outcomes(_report_views, batches, jobs=jobs, fork=False,
+                            what="the report views could not be drawn"):
+            yield from got
     finally:
         _VIEWS.clear()
 
