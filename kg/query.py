@@ -396,41 +396,41 @@ def answer_from_table(gen_dir: Path | None, name: str, params: dict[str, str] | 
         con = sqlite3.connect(f"file:{Path(gen_dir) / DB}?mode=ro", uri=True)
     except sqlite3.Error:
         return None
+    cache: dict = {}
+
+    def term(x):
+        if x is None:
+            return None
+        key = tuple(x)
+        t = cache.get(key)
+        if t is None:
+            t = cache[key] = _unterm(x)
+        return t
+
+    def unpack(blob: str) -> list[tuple]:
+        got = json.loads(blob)   # kg.answers.pack: the terms, rows of their indexes
+        terms = [term(x) for x in got["t"]]
+        return [tuple(map(terms.__getitem__, r)) for r in got["r"]]
+
     try:
         if q["kind"] == "whole":   # the answer as it was over the finished store
             got = con.execute("SELECT version, variables, rows FROM whole WHERE name = ?",
                               (name,)).fetchone()
             if got is None or got[0] != q["version"]:
                 return None
-            packed = json.loads(got[2])
-            terms = [None if x is None else _unterm(x) for x in packed["t"]]
-            return Result(kind="select", variables=json.loads(got[1]),
-                          rows=[tuple(map(terms.__getitem__, r)) for r in packed["r"]],
+            return Result(kind="select", variables=json.loads(got[1]), rows=unpack(got[2]),
                           name=name, seconds=time.perf_counter() - t0)
         got = con.execute("SELECT version, variables FROM questions WHERE name = ?", (name,)).fetchone()
         if got is None or got[0] != q["version"]:
             return None
         variables = json.loads(got[1])
-        cache: dict = {}
-
-        def term(x):
-            if x is None:
-                return None
-            key = tuple(x)
-            t = cache.get(key)
-            if t is None:
-                t = cache[key] = _unterm(x)
-            return t
-
         sql = "SELECT rows FROM rows WHERE name = ?"
         args: tuple = (name,)
         if set(params) == {"report"} and q["filters"].get("report") == q["report"]:
             sql, args = sql + " AND report = ?", (name, params["report"])
         rows = []
         for (blob,) in con.execute(sql + " ORDER BY report", args):
-            got = json.loads(blob)   # kg.answers.pack: the report's terms, rows of their indexes
-            terms = [term(x) for x in got["t"]]
-            rows += [tuple(map(terms.__getitem__, r)) for r in got["r"]]
+            rows += unpack(blob)
     except sqlite3.Error:   # a table of an older layout, a torn file: SPARQL answers
         return None
     finally:
