@@ -20,6 +20,7 @@ import csv
 import functools
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -93,6 +94,18 @@ def _lines(data: bytes) -> list[str]:
     return [line[:-2] for line in data.decode("utf-8").split("\n") if line]
 
 
+def sorted_unique(lines: list[str]) -> list[str]:
+    """``sorted(set(lines))``, without the work when they come so already (the shared graph's
+    lines pass through several writers).
+
+    >>> sorted_unique(["b", "a", "b"]), sorted_unique(["a", "b"])
+    (['a', 'b'], ['a', 'b'])
+    """
+    if all(a < b for a, b in zip(lines, itertools.islice(lines, 1, None))):
+        return list(lines)
+    return sorted(set(lines))
+
+
 # ---------------------------------------------------------------------------- Turtle writer
 class _Shortener:
     """Turns N-Triples terms into Turtle's shorter forms, remembering each answer."""
@@ -149,12 +162,25 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
     Subjects are sorted, then each subject's predicate-object pairs, which is the order of the
     sorted whole lines (an IRI subject ends in ``>``, a blank node is followed by a space), so one
     sort of the lines (nearly free when they come sorted) gives every group in order; only
-    ``rdf:type`` is moved first (as ``a``).
+    ``rdf:type`` is moved first (as ``a``). The evidence selectors (half of a report's lines, one
+    block of the sorted lines) take a short way: see :func:`_selector_statements`.
     """
+    ordered = sorted(lines)
+    first = bisect.bisect_left(ordered, _SPAN)
+    last = bisect.bisect_left(ordered, _SPAN_END, first)
+    out: list[str] = []
+    n = _statements(ordered[:first], short, indent, out)
+    n += _selector_statements(ordered[first:last], short, indent, out)
+    n += _statements(ordered[last:], short, indent, out)
+    return out, n
+
+
+def _statements(ordered: list[str], short: _Shortener, indent: str, out: list[str]) -> int:
+    """:func:`_turtle_body` of sorted lines: the statements appended to ``out``; returns the
+    number of distinct triples."""
     pad = indent + "    "
     sep_long = f",\n{pad}    "
     sep_pred = f" ;\n{pad}"
-    out: list[str] = []
     n = 0
     subject = previous = None
     grouped: list[tuple[str, list[str]]] = []  # (predicate, its objects shortened)
@@ -178,7 +204,7 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
         return indent + short(subject) + " " + sep_pred.join(body) + " .\n"
 
     cached = short.cache.get
-    for line in sorted(lines):
+    for line in ordered:
         if line == previous:
             continue
         previous = line
@@ -197,7 +223,75 @@ def _turtle_body(lines: list[str], short: _Shortener, indent: str = "") -> tuple
         n += 1
     if subject is not None:
         out.append(statement())
-    return out, n
+    return n
+
+
+_OA = PREFIXES["oa"]
+_SPAN = f"<{ID_IRI}span/"
+_SPAN_END = _SPAN[:-1] + chr(ord("/") + 1)
+# a selector's six sorted lines after its subject, as kg.rdf writes them (the objects' starts)
+_SELECTOR = (f" {_RDF_TYPE} <{_OA}TextPositionSelector>", f" {_RDF_TYPE} <{_OA}TextQuoteSelector>",
+             f" <{_OA}end> ", f" <{_OA}exact> ", f" <{_OA}start> ",
+             f" <{PREFIXES['rk']}inReport> ")
+
+
+def _selector_statements(ordered: list[str], short: _Shortener, indent: str,
+                         out: list[str]) -> int:
+    """:func:`_statements` of the sorted lines of evidence selectors, the same text: a subject
+    whose lines are exactly the six kg.rdf writes (two types, end, exact, start, inReport) is
+    written straight from them; any other goes the general way."""
+    if not ordered:
+        return 0
+    sep = f" ;\n{indent}    "
+    cached = short.cache.get
+    a, b, end_p, exact_p, start_p, in_p = _SELECTOR
+    types = ", ".join(short(x.rpartition(" ")[2]) for x in (a, b))
+    if len(types) >= 100:   # (not with today's prefixes) the general way writes them apart
+        return _statements(ordered, short, indent, out)
+    head = f" a {types}{sep}{short(end_p[1:-1])} "
+    mid1, mid2 = f"{sep}{short(exact_p[1:-1])} ", f"{sep}{short(start_p[1:-1])} "
+    mid3 = f"{sep}{short(in_p[1:-1])} "
+    lens = [len(x) for x in _SELECTOR]
+
+    def obj(o: str) -> str:
+        if o[0] == '"' and o[-1] != ">":
+            return o
+        return cached(o) or short(o)
+
+    # the selectors' IRIs share a base that no prefix shortens: written as they are
+    first = ordered[0]
+    base = first[:first.rindex("/", 0, first.index(" ")) + 1]
+    if base[1:] in _BY_BASE:
+        base = None
+    n = i = 0
+    size = len(ordered)
+    while i < size:
+        line = ordered[i]
+        s = line[:line.index(" ")]
+        j = i + 6
+        # sorted lines: when the sixth starts with s, the six between have the subject s
+        if j <= size and ordered[i + 5].startswith(s + in_p) and line == s + a \
+                and ordered[i + 1] == s + b and ordered[i + 2].startswith(s + end_p) \
+                and ordered[i + 3].startswith(s + exact_p) and ordered[i + 4].startswith(s + start_p) \
+                and (j == size or not ordered[j].startswith(s + " ")):
+            k = len(s)
+            subject = s if base is not None and s.startswith(base) and "/" not in s[len(base):] \
+                and "#" not in s[len(base):] \
+                else cached(s) or short(s)
+            out.append(f"{indent}{subject}{head}"
+                       f"{obj(ordered[i + 2][k + lens[2]:])}{mid1}"
+                       f"{obj(ordered[i + 3][k + lens[3]:])}{mid2}"
+                       f"{obj(ordered[i + 4][k + lens[4]:])}{mid3}"
+                       f"{obj(ordered[i + 5][k + lens[5]:])} .\n")
+            n += 6
+            i = j
+            continue
+        j = i + 1   # the general way, for this subject's lines
+        while j < size and ordered[j].startswith(s + " "):
+            j += 1
+        n += _statements(ordered[i:j], short, indent, out)
+        i = j
+    return n
 
 
 def _prefix_block() -> str:
@@ -231,22 +325,6 @@ class TurtlePart:
         head = b"%s %d %d %d\n" % (PART_MAGIC, self.own_count, len(shared), len(self.own))
         return head + shared + self.own
 
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "TurtlePart | None":
-        """Read a cache file back; None when it is not a complete part (then rebuild it)."""
-        head, _, rest = data.partition(b"\n")
-        fields = head.split(b" ")
-        if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
-            return None
-        try:
-            own_count, n_shared, n_own = (int(x) for x in fields[2:])
-        except ValueError:
-            return None
-        if len(rest) != n_shared + n_own:
-            return None
-        shared = rest[:n_shared].decode("utf-8").split("\n")[:-1] if n_shared else []
-        return cls(rest[n_shared:], own_count, shared)
-
 
 def report_key_of(graph: str) -> str | None:
     """The report key of a report graph's IRI (``<…/graph/KEY>`` or bare), else None.
@@ -269,8 +347,8 @@ def part_version() -> str:
     import inspect
 
     h = hashlib.sha256(json.dumps(sorted(PREFIXES.items())).encode())
-    for obj in (_Shortener, _turtle_body, _prefix_block, TurtlePart, turtle_part, nquads_part,
-                write_piece):
+    for obj in (_Shortener, _turtle_body, _statements, _selector_statements, _prefix_block,
+                TurtlePart, turtle_part, nquads_part, write_piece):
         h.update(inspect.getsource(obj).encode())
     return h.hexdigest()[:12]
 
@@ -288,7 +366,7 @@ def turtle_part(lines: list[str], graph: str) -> TurtlePart:
     if len(short.cache) > 200_000:  # a long-lived worker: keep the memo bounded
         short.cache.clear()
     body, n = _turtle_body(own, short)
-    return TurtlePart("".join(s + "\n" for s in body).encode("utf-8"), n, sorted(set(shared)))
+    return TurtlePart("".join(s + "\n" for s in body).encode("utf-8"), n, sorted_unique(shared))
 
 
 def nquads_part(nquads: bytes, graph: str) -> TurtlePart:
@@ -324,10 +402,8 @@ def graph_parts(src):
 
         def cached(g):
             entry = by_graph.get(g)
-            part = read_part(out_dir, entry["piece"]) if entry is not None else None
-            if part is not None:  # (its shared lines are in the store's shared graph, normalised)
-                part = TurtlePart(part.own, part.own_count, [])
-            return part
+            # (its shared lines are in the store's shared graph, normalised)
+            return read_own_part(out_dir, entry["piece"]) if entry is not None else None
     graphs = sorted(g.value for g in db.named_graphs() if isinstance(g, NamedNode))
     if not skip_default:
         data = db.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
@@ -439,12 +515,22 @@ def read_piece(out_dir: Path, piece: str) -> dict | None:
     return record
 
 
-def read_part(out_dir: Path, piece: str) -> "TurtlePart | None":
-    """The kg.ttl share of a piece, or None."""
+def read_own_part(out_dir: Path, piece: str) -> "TurtlePart | None":
+    """The kg.ttl share of a piece without its shared lines (those come normalised from the
+    shared graph), or None when it is missing or not complete."""
     try:
-        return TurtlePart.from_bytes(piece_files(out_dir, piece)[1].read_bytes())
-    except (OSError, UnicodeDecodeError):
+        with open(piece_files(out_dir, piece)[1], "rb") as f:
+            fields = f.readline().split(b" ")
+            if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
+                return None
+            own_count, n_shared, n_own = (int(x) for x in fields[2:])
+            f.seek(n_shared, os.SEEK_CUR)
+            own = f.read(n_own + 1)
+    except (OSError, ValueError):
         return None
+    if len(own) != n_own:
+        return None
+    return TurtlePart(own, own_count, [])
 
 
 def shared_lines(out_dir: Path, piece: str) -> list[str] | None:
@@ -582,7 +668,7 @@ def nquads_files(out_dir: Path, entries: dict, graphs: dict, dest: Path) -> int:
         n += 1
     for name, (iri, lines) in sorted(graphs.items()):
         if lines:
-            body = "".join(f"{x} <{iri}> .\n" for x in sorted(set(lines)))
+            body = "".join(f"{x} <{iri}> .\n" for x in sorted_unique(lines))
             _write_aside(dest / f"{name}.nq", body.encode("utf-8"))
             n += 1
     return n
@@ -601,11 +687,11 @@ def pieces_graph_parts(out_dir: Path, entries: dict, shared: list[str]):
         if g == SHARED_GRAPH_IRI:
             yield g, turtle_part(shared, g)
             continue
-        part = read_part(out_dir, by_graph[g])
+        part = read_own_part(out_dir, by_graph[g])
         if part is None:
             raise ExportError(f"the piece {by_graph[g]} of {g} is missing or torn",
                               hint="run the build again: it writes the piece anew")
-        yield g, TurtlePart(part.own, part.own_count, [])
+        yield g, part
 
 
 def write_turtle_from_pieces(out_dir: Path, entries: dict, shared: list[str], path: Path) -> int:
@@ -618,12 +704,15 @@ def _write_parts(parts, out) -> int:
     """Write kg.ttl from parts to a binary stream: prefixes, each own text, the shared triples."""
     out.write(_prefix_block().encode("utf-8"))
     n = 0
-    shared: set[str] = set()
+    shared: list[list[str]] = []
     for _, part in parts:
         out.write(part.own)
         n += part.own_count
-        shared.update(part.shared)
-    body, m = _turtle_body(list(shared), _Shortener())
+        if part.shared:
+            shared.append(part.shared)
+    # (parts' shared lines are sorted and distinct: from one part they need no more sorting)
+    lines = shared[0] if len(shared) == 1 else sorted(set().union(*shared))
+    body, m = _turtle_body(lines, _Shortener())
     out.write("\n".join(body).encode("utf-8"))
     return n + m
 

@@ -370,7 +370,7 @@ def _pieces(out, previous=False):
 def test_pipeline_kg_ttl_from_parts_equals_kg_ttl_from_the_store(tmp_path, corpus_dir):
     """kg.ttl is copied together from the pieces the workers wrote; rendering every graph from
     the store instead (a torn piece, or none at all) gives the same bytes."""
-    from kg.export import piece_files, read_part, turtle_text
+    from kg.export import piece_files, read_own_part, turtle_text
     from kg.store import Store
 
     out = tmp_path / "out"
@@ -380,7 +380,7 @@ def test_pipeline_kg_ttl_from_parts_equals_kg_ttl_from_the_store(tmp_path, corpu
     assert len(pieces) == 5
     torn = piece_files(out, pieces[0])[1]
     torn.write_bytes(torn.read_bytes()[:-10])  # as if a build died while writing it
-    assert read_part(out, pieces[0]) is None and read_part(out, pieces[1]) is not None
+    assert read_own_part(out, pieces[0]) is None and read_own_part(out, pieces[1]) is not None
     with Store.open(out, read_only=True) as st:
         assert turtle_text(st).encode("utf-8") == built
         for p in (out / "parts").iterdir():
