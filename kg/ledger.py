@@ -136,6 +136,7 @@ def ledger_rows(source: Any, *, as_of: str | date | None = None, report: str | N
             if not any(d["id"] == dl for d in problems[p]["deadlines"]):
                 problems[p]["deadlines"].append({"id": dl, "kind": _local(kind), "label": label,
                                                  "due": due, "start": s, "end": e})
+    first_measure: dict[tuple, int] = {}
     for m, act, label in _select(store, "SELECT ?m ?act (SAMPLE(?l0) AS ?l) WHERE { "
             + _graph_scope(graph, "VALUES ?act { rk:makes rk:applies } ?m ?act ?d .")
             + " ?d rdfs:label ?l0 } GROUP BY ?m ?act ?d"):
@@ -143,6 +144,13 @@ def ledger_rows(source: Any, *, as_of: str | date | None = None, report: str | N
             entry = {"label": label, "action": "制定" if _local(act) == "makes" else "执行"}
             if entry not in problems[p]["policies"]:
                 problems[p]["policies"].append(entry)
+                first_measure[(p, label, entry["action"])] = min(
+                    first_measure.get((p, label, entry["action"]), 10**9), _tail_int(m))
+    # in the order of the measures that name them (as the store gives them, the order would
+    # depend on the store: on disk or in memory)
+    for p, row in problems.items():
+        row["policies"].sort(key=lambda x: (first_measure[(p, x["label"], x["action"])],
+                                            x["label"], x["action"]))
 
     rows = []
     by_report: dict[str, list[dict]] = defaultdict(list)
@@ -170,6 +178,7 @@ def _finish(row: dict, today: date, lights: tuple[int, int, int]) -> None:
     row["stated_status"] = STATUS_TEXT[row["status"]]
     row["deadlines"].sort(key=lambda d: (d["start"] if d["start"] is not None else -1, d["label"]))
     row["units"].sort(key=lambda u: (u["start"] if u["start"] is not None else 10**12, u["name"]))
+    row["people"].sort(key=lambda u: (u["start"] if u["start"] is not None else 10**12, u["name"]))
     row["measures_text"] = "\n".join(m["label"] for m in row["measures"])
     row["units_text"] = "、".join(u["name"] for u in row["units"])
     row["people_text"] = "、".join(u["name"] for u in row["people"])
