@@ -92,6 +92,22 @@ def predicates(questions: dict[str, dict]) -> set[bytes]:
     return out
 
 
+def shared_closure(data: bytes, shared: dict[str, list[str]]) -> list[str]:
+    """The shared entities N-Quads ``data`` names, and those their shared triples name in turn
+    (an inspection's kind …), sorted: the subjects of ``shared`` (:func:`shared_index`) whose
+    triples a store of ``data`` needs to answer as the whole store does about them."""
+    refs = {m.decode() for m in _ENTITY.findall(data)} & shared.keys()
+    more = list(refs)
+    while more:
+        s = more.pop()
+        for line in shared.get(s, ()):
+            o = line.split(" ", 2)[2]
+            if o in shared and o not in refs:
+                refs.add(o)
+                more.append(o)
+    return sorted(refs)
+
+
 def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str, dict]) -> list:
     """``(name, rows by question, shared entities named, signature)`` for each report of
     ``items`` (``(name, nq, graph, spans)``): the questions run once on a small in-memory store
@@ -103,18 +119,10 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
         data = _own_data(nq, spans)
         datas.append(b"".join(line + b"\n" for line in data.split(b"\n")
                               if line and line.split(b" ", 2)[1] in used))
-        refs = {m.decode() for m in _ENTITY.findall(data)} & shared.keys()
-        more = list(refs)
-        while more:   # the entities those name in turn (an inspection's kind …)
-            s = more.pop()
-            for line in shared.get(s, ()):
-                o = line.split(" ", 2)[2]
-                if o in shared and o not in refs:
-                    refs.add(o)
-                    more.append(o)
-        mine = [line for s in sorted(refs) for line in shared[s]]
+        refs = shared_closure(data, shared)
+        mine = [line for s in refs for line in shared[s]]
         lines.update(mine)
-        refs_of[name] = sorted(refs)
+        refs_of[name] = refs
         sig_of[name] = hashlib.sha256("\n".join(mine).encode("utf-8")).hexdigest()[:16]
     db = ox.Store()
     db.bulk_load(b"".join(datas) + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines)

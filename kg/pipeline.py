@@ -725,8 +725,11 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
         source = store.to_memory(files=sorted((target / "nquads").glob("*.nq"))) \
             if in_memory else store
         options = dict(view_options or {})
-        if in_memory:   # a copy the forked page writers share
-            options.setdefault("jobs", default_jobs())
+        # the report pages in forked processes: sharing the copy in memory, or each batch from
+        # its N-Quads files (a store on disk must not be used across a fork)
+        options.setdefault("jobs", default_jobs())
+        if not in_memory:
+            options.setdefault("nquads", target / "nquads")
         if options.get("graph_views") is None:
             options["graph_views"] = len(entries) <= GRAPH_VIEWS_MAX_REPORTS
             if not options["graph_views"] and summary is not None:

@@ -33,6 +33,7 @@ from kg import analyse, pages
 from kg.analyse import _local, _select, report_key, short
 from kg.ledger import DEFAULT_LIGHTS, ledger_rows
 from kg.reports import GENRE_TEXT, _org_labels, report_info, shown_title  # noqa: F401
+from kg.vocab import SHARED_GRAPH_IRI
 
 SITE_DIRS = ("views", "reports", "tables")
 """Folders that belong to the site alone: any file in them the new site does not write is removed."""
@@ -64,7 +65,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
                as_of: str | date | None = None, inline: bool | None = None, focus_top: int = 5,
                lights: tuple[int, int, int] = DEFAULT_LIGHTS,
                aggregate_over: int | None = None, graph_views: bool = True,
-               jobs: int = 1) -> list[Path]:
+               jobs: int = 1, nquads: Path | None = None) -> list[Path]:
     """Write the whole site for the graph in ``source`` under ``target``; return the paths written.
 
     ``source`` is a :class:`kg.store.Store`, a ``pyoxigraph.Store`` or a graph file (or an ``out/``
@@ -76,8 +77,12 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     ``graph_views=False`` leaves out the graph views and what needs the corpus-wide entity graph
     (top entities): at thousands of reports that graph takes most of the time and gigabytes.
     ``jobs`` > 1 writes the report pages in that many forked processes (for a ``source`` in
-    memory, that a fork may share: not a store on disk, whose handle a child must not use). The
-    paths come back in writing order, ``index.html`` last.
+    memory, that a fork may share: not a store on disk, whose handle a child must not use).
+    ``nquads``: the graph's N-Quads folder (``KEY.nq`` a report, ``shared.nq``; see
+    :func:`kg.export.write_nquads_dir`), for a ``source`` on disk: each batch of report pages is
+    then made from a small store in memory of the batch's files, in ``jobs`` processes (off the
+    disk every term read costs 8–50 µs: ~90 ms a page). The paths come back in writing order,
+    ``index.html`` last.
     """
     from kg import compare, views
 
@@ -99,7 +104,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     anchors: dict[str, tuple[str, int, int]] = {}
     for key, page in report_pages(store, info, rows_by_report, today=today,
                                   compare=compare_anchor, graph_views=graph_views,
-                                  anchors=anchors, jobs=jobs):
+                                  anchors=anchors, jobs=jobs, nquads=nquads):
         site.put(f"reports/{key}.html", page)
 
     # the corpus-wide analyses, once for every page that shows them
@@ -114,7 +119,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
                                            focus_top=focus_top, anchors=anchors,
                                            aggregate_over=aggregate_over, info=info, G=G,
                                            groups=groups, cent=cent, overview=overview,
-                                           jobs=jobs):
+                                           jobs=jobs if nquads is None else 1):   # (on disk)
             site.put(rel, text)
         del overview
 
@@ -132,19 +137,31 @@ _PAGES: dict = {}   # what the report pages are made from, for the forked proces
 
 
 def report_pages(store: Any, info: dict, rows_by_report: dict, *, today: date, compare: dict,
-                 graph_views: bool, anchors: dict, jobs: int = 1) -> Iterable[tuple[str, str]]:
+                 graph_views: bool, anchors: dict, jobs: int = 1,
+                 nquads: Path | None = None) -> Iterable[tuple[str, str]]:
     """Every report's page (``(key, html)``) in the order of the reports' sources, made here or
     in ``jobs`` forked processes (1,000 pages: ~23 s of one process); ``anchors`` gets, for each
     node with evidence, its first report's span, as :func:`report_page` on each report in that
-    order gives it."""
+    order gives it. ``nquads``: read each batch from the graph's N-Quads files instead of
+    ``store`` (see :func:`write_site`)."""
     from kg.pool import outcomes
 
     order = sorted(info, key=lambda r: (info[r]["source"], r))
     _PAGES.update(store=store, info=info, rows=rows_by_report, today=today, compare=compare,
                   graph_views=graph_views)
+    make = _report_pages
+    if nquads is not None:
+        from kg.answers import shared_index
+
+        make = _report_pages_from_files
+        shared = Path(nquads) / "shared.nq"
+        tail = len(f" <{SHARED_GRAPH_IRI}> .")
+        _PAGES.update(nquads=Path(nquads), shared=shared_index(
+            line[:-tail] for line in (shared.read_text(encoding="utf-8").split("\n")
+                                      if shared.is_file() else ()) if line))
     try:
         batches = [order[i:i + 25] for i in range(0, len(order), 25)]
-        for key_pages, found in outcomes(_report_pages, batches, jobs=jobs, fork=False,
+        for key_pages, found in outcomes(make, batches, jobs=jobs, fork=nquads is not None,
                                          what="the report pages could not be written"):
             yield from key_pages
             for iri, where in found.items():
@@ -162,6 +179,28 @@ def _report_pages(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
                         graph_view=st["graph_views"]))
            for r in reports]
     return out, anchors
+
+
+def _report_pages_from_files(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
+    """:func:`_report_pages` on a store in memory of the reports' N-Quads files and the shared
+    graph's triples about the entities they name (all a report's page reads)."""
+    import pyoxigraph as ox
+
+    from kg.answers import shared_closure
+    from kg.export import report_key_of
+
+    st = _PAGES
+    data = b"".join((st["nquads"] / f"{report_key_of(st['info'][r]['graph'])}.nq").read_bytes()
+                    for r in reports)
+    lines = [line for s in shared_closure(data, st["shared"]) for line in st["shared"][s]]
+    db = ox.Store()
+    db.bulk_load(data + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines).encode("utf-8"),
+                 format=ox.RdfFormat.N_QUADS, lenient=True)
+    _PAGES["store"] = db   # (in this worker's copy of the state)
+    try:
+        return _report_pages(reports)
+    finally:
+        _PAGES["store"] = None
 
 
 class _Writer:

@@ -426,3 +426,47 @@ def test_views_pages_written_in_two_processes_are_the_ones_written_in_one(tmp_pa
     assert len([p for p in trees[0] if p.name.startswith("report-")]) == summary.reports_total
     assert trees[0].keys() == trees[1].keys()
     assert [p for p in trees[0] if trees[0][p] != trees[1][p]] == []
+
+
+def test_views_pages_of_a_store_on_disk_made_from_its_files_are_the_ones_read_off_the_store(tmp_path):
+    """Above what fits in memory the build's report pages are made from the generation's N-Quads
+    files, a batch at a time in two processes (off the disk store a page took ~90 ms): on 50 real
+    web pages (and the five samples) every file of the site, and every evidence anchor, is the
+    one written off the store on disk by one process, and the one written from a copy in memory."""
+    from datetime import date
+
+    from kg.ledger import ledger_rows
+    from kg.pipeline import build_corpus
+    from kg.reports import report_info
+    from kg.store import Store
+
+    out = tmp_path / "out"
+    summary = build_corpus([ROOT / "tests" / "gold-web", ROOT / "data" / "corpus"], out,
+                           write_views=False)
+    assert summary.reports_total >= 55 and not summary.failures
+    nquads = out / "current" / "nquads"
+    assert (nquads / "shared.nq").is_file()
+    trees = {}
+    with Store.open(out, read_only=True) as st:
+        for how, source, options in (("disk", st, {}), ("files", st, {"jobs": 2, "nquads": nquads}),
+                                     ("memory", st.to_memory(), {"jobs": 2})):
+            target = tmp_path / f"site-{how}"
+            site.write_site(source, target, as_of="2026-01-01", **options)
+            trees[how] = {p.relative_to(target): p.read_bytes()
+                          for p in target.rglob("*") if p.is_file()}
+        db = analyse.open_source(st)
+        info = report_info(db)
+        rows: dict = {}
+        for row in ledger_rows(db, as_of=date(2026, 1, 1)):
+            rows.setdefault(row["report_iri"], []).append(row)
+        anchors = {}
+        for how, options in (("disk", {}), ("files", {"jobs": 2, "nquads": nquads})):
+            anchors[how] = {}
+            pages = list(site.report_pages(db, info, rows, today=date(2026, 1, 1), compare={},
+                                           graph_views=True, anchors=anchors[how], **options))
+            assert len(pages) == len(info)
+    assert anchors["files"] == anchors["disk"] and len(anchors["disk"]) > 1000
+    assert len([p for p in trees["disk"] if p.parts[0] == "reports"]) == summary.reports_total
+    for how in ("files", "memory"):
+        assert trees[how].keys() == trees["disk"].keys()
+        assert [p for p in trees["disk"] if trees[how][p] != trees["disk"][p]] == []
