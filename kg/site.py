@@ -94,8 +94,10 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
 
     info = report_info(store)
     rows_by_report: dict[str, list[dict]] = defaultdict(list)
-    for row in ledger_rows(store, as_of=today, lights=lights):
-        rows_by_report[row["report_iri"]].append(row)
+    if nquads is None:   # (else each batch of pages reads its own rows: off the disk, the
+        #                   ledger of 1,000 reports took 17 s)
+        for row in ledger_rows(store, as_of=today, lights=lights):
+            rows_by_report[row["report_iri"]].append(row)
     rounds = compare.rounds(store, info=info)
     compare_anchor = {r["report"]: t["anchor"] for t in rounds for r in t["rounds"]}
 
@@ -104,7 +106,7 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     anchors: dict[str, tuple[str, int, int]] = {}
     for key, page in report_pages(store, info, rows_by_report, today=today,
                                   compare=compare_anchor, graph_views=graph_views,
-                                  anchors=anchors, jobs=jobs, nquads=nquads):
+                                  anchors=anchors, jobs=jobs, nquads=nquads, lights=lights):
         site.put(f"reports/{key}.html", page)
 
     # the corpus-wide analyses, once for every page that shows them
@@ -137,13 +139,13 @@ _PAGES: dict = {}   # what the report pages are made from, for the forked proces
 
 
 def report_pages(store: Any, info: dict, rows_by_report: dict, *, today: date, compare: dict,
-                 graph_views: bool, anchors: dict, jobs: int = 1,
-                 nquads: Path | None = None) -> Iterable[tuple[str, str]]:
+                 graph_views: bool, anchors: dict, jobs: int = 1, nquads: Path | None = None,
+                 lights: tuple[int, int, int] = DEFAULT_LIGHTS) -> Iterable[tuple[str, str]]:
     """Every report's page (``(key, html)``) in the order of the reports' sources, made here or
     in ``jobs`` forked processes (1,000 pages: ~23 s of one process); ``anchors`` gets, for each
     node with evidence, its first report's span, as :func:`report_page` on each report in that
-    order gives it. ``nquads``: read each batch from the graph's N-Quads files instead of
-    ``store`` (see :func:`write_site`)."""
+    order gives it. ``nquads``: read each batch, and its ledger rows (``lights``), from the
+    graph's N-Quads files instead of ``store`` and ``rows_by_report`` (see :func:`write_site`)."""
     from kg.pool import outcomes
 
     order = sorted(info, key=lambda r: (info[r]["source"], r))
@@ -154,6 +156,7 @@ def report_pages(store: Any, info: dict, rows_by_report: dict, *, today: date, c
         from kg.answers import shared_index
 
         make = _report_pages_from_files
+        _PAGES["lights"] = lights
         shared = Path(nquads) / "shared.nq"
         tail = len(f" <{SHARED_GRAPH_IRI}> .")
         _PAGES.update(nquads=Path(nquads), shared=shared_index(
@@ -183,7 +186,7 @@ def _report_pages(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
 
 def _report_pages_from_files(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
     """:func:`_report_pages` on a store in memory of the reports' N-Quads files and the shared
-    graph's triples about the entities they name (all a report's page reads)."""
+    graph's triples about the entities they name (all a report's page and its ledger rows read)."""
     import pyoxigraph as ox
 
     from kg.answers import shared_closure
@@ -196,11 +199,14 @@ def _report_pages_from_files(reports: list[str]) -> tuple[list[tuple[str, str]],
     db = ox.Store()
     db.bulk_load(data + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines).encode("utf-8"),
                  format=ox.RdfFormat.N_QUADS, lenient=True)
-    _PAGES["store"] = db   # (in this worker's copy of the state)
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for row in ledger_rows(db, as_of=st["today"], lights=st["lights"]):
+        rows[row["report_iri"]].append(row)
+    _PAGES.update(store=db, rows=rows)   # (in this worker's copy of the state)
     try:
         return _report_pages(reports)
     finally:
-        _PAGES["store"] = None
+        _PAGES.update(store=None, rows=None)
 
 
 class _Writer:
