@@ -97,7 +97,10 @@ def category_of(heading: str, title: str = "") -> str:
 
 # --------------------------------------------------------------------------- rounds
 
-def _problems(store) -> dict[str, list[dict]]:
+def problems_by_report(store) -> dict[str, list[dict]]:
+    """Every report's top-level problems (``id``, ``label``, ``status``, ``category``, ``start``,
+    ``end``) in text order: what :func:`rounds` and :func:`completion_rates` read (give it to
+    both when asking both: off a store on disk it is their costliest query)."""
     out: dict[str, list[dict]] = defaultdict(list)
     for p, r, label, st, cat, s, e in _select(store, """
             SELECT ?p ?r (SAMPLE(?l0) AS ?l) (SAMPLE(?st0) AS ?st) (SAMPLE(?c0) AS ?c)
@@ -114,7 +117,8 @@ def _problems(store) -> dict[str, list[dict]]:
     return out
 
 
-def rounds(source: Any, *, info: dict | None = None, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+def rounds(source: Any, *, info: dict | None = None, threshold: float = DEFAULT_THRESHOLD,
+           problems: dict[str, list[dict]] | None = None) -> list[dict]:
     """Organisations answered for by more than one report, with their problems matched by round.
 
     Each entry: ``{"unit", "label", "anchor", "rounds": [report dicts in order], "threads":
@@ -136,7 +140,8 @@ def rounds(source: Any, *, info: dict | None = None, threshold: float = DEFAULT_
     from kg.reports import _org_labels
 
     labels = _org_labels(store, units)
-    problems = _problems(store)
+    if problems is None:
+        problems = problems_by_report(store)
     out = []
     for unit, reports in sorted(units.items(), key=lambda kv: (labels.get(kv[0], ""), kv[0])):
         reports.sort(key=lambda r: (_when(info[r]), info[r]["source"]))
@@ -223,8 +228,10 @@ DIMENSIONS = [("region", "地区 region (province)"), ("level", "层级 level"),
               ("category", "问题类别 category")]
 
 
-def completion_rates(source: Any, *, info: dict | None = None) -> dict[str, list[dict]]:
-    """Per dimension, per group: reports, problems, completed, in progress, unknown and the rate."""
+def completion_rates(source: Any, *, info: dict | None = None,
+                     problems: dict[str, list[dict]] | None = None) -> dict[str, list[dict]]:
+    """Per dimension, per group: reports, problems, completed, in progress, unknown and the rate
+    (``problems``: :func:`problems_by_report`, when the caller has it)."""
     store = analyse.open_source(source)
     if info is None:
         from kg.reports import report_info
@@ -232,7 +239,8 @@ def completion_rates(source: Any, *, info: dict | None = None) -> dict[str, list
         info = report_info(store)
     from kg.reports import _org_labels
 
-    problems = _problems(store)
+    if problems is None:
+        problems = problems_by_report(store)
     units = _org_labels(store, {i.get("target") or i.get("publisher") for i in info.values()} - {None})
     tally: dict[str, dict[str, dict]] = {d: {} for d, _ in DIMENSIONS}
 
@@ -336,8 +344,10 @@ def compare(source: Any, *, threshold: float = DEFAULT_THRESHOLD) -> dict[str, l
     from kg.reports import report_info
 
     info = report_info(store)
-    tables = {"rounds": round_rows(rounds(store, info=info, threshold=threshold))}
-    for dim, rows in completion_rates(store, info=info).items():
+    problems = problems_by_report(store)
+    tables = {"rounds": round_rows(rounds(store, info=info, threshold=threshold,
+                                          problems=problems))}
+    for dim, rows in completion_rates(store, info=info, problems=problems).items():
         tables[f"completion_by_{dim}"] = rows
     return tables
 

@@ -98,7 +98,10 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
         #                   ledger of 1,000 reports took 17 s)
         for row in ledger_rows(store, as_of=today, lights=lights):
             rows_by_report[row["report_iri"]].append(row)
-    rounds = compare.rounds(store, info=info)
+    problems = compare.problems_by_report(store)   # (read once for rounds and rates)
+    rounds = compare.rounds(store, info=info, problems=problems)
+    rates = compare.completion_rates(store, info=info, problems=problems)
+    del problems
     compare_anchor = {r["report"]: t["anchor"] for t in rounds for r in t["rounds"]}
 
     # one page per report; remember where each node's evidence is (its first report's), for the
@@ -125,7 +128,6 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
             site.put(rel, text)
         del overview
 
-    rates = compare.completion_rates(store, info=info)
     site.put("compare.html", compare.render_page(rounds, rates))
     for rel, data in compare.table_files(rates, rounds):
         site.put(rel, data)
