@@ -93,6 +93,8 @@ def write_site(source: Any, target: str | Path, *, budget: int | None = None,
     site = _Writer(target)
 
     info = report_info(store)
+    if nquads is not None and not _has_files(Path(nquads), info):
+        nquads = None   # (an older output folder: its pages are read off the store)
     rows_by_report: dict[str, list[dict]] = defaultdict(list)
     if nquads is None:   # (else each batch of pages reads its own rows: off the disk, the
         #                   ledger of 1,000 reports took 17 s)
@@ -184,6 +186,14 @@ def _report_pages(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
                         graph_view=st["graph_views"]))
            for r in reports]
     return out, anchors
+
+
+def _has_files(nquads: Path, info: dict) -> bool:
+    """Whether ``nquads`` holds the N-Quads file of every report of ``info``."""
+    from kg.export import report_key_of
+
+    return nquads.is_dir() and all(
+        (nquads / f"{report_key_of(i['graph'])}.nq").is_file() for i in info.values())
 
 
 def _report_pages_from_files(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
