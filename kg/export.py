@@ -258,11 +258,6 @@ def _selector_statements(ordered: list[str], short: _Shortener, indent: str,
             return o
         return cached(o) or short(o)
 
-    # the selectors' IRIs share a base that no prefix shortens: written as they are
-    first = ordered[0]
-    base = first[:first.rindex("/", 0, first.index(" ")) + 1]
-    if base[1:] in _BY_BASE:
-        base = None
     n = i = 0
     size = len(ordered)
     while i < size:
@@ -275,10 +270,8 @@ def _selector_statements(ordered: list[str], short: _Shortener, indent: str,
                 and ordered[i + 3].startswith(s + exact_p) and ordered[i + 4].startswith(s + start_p) \
                 and (j == size or not ordered[j].startswith(s + " ")):
             k = len(s)
-            subject = s if base is not None and s.startswith(base) and "/" not in s[len(base):] \
-                and "#" not in s[len(base):] \
-                else cached(s) or short(s)
-            out.append(f"{indent}{subject}{head}"
+            # (each selector's IRI once: shortened without filling the memo)
+            out.append(f"{indent}{short.iri(s)}{head}"
                        f"{obj(ordered[i + 2][k + lens[2]:])}{mid1}"
                        f"{obj(ordered[i + 3][k + lens[3]:])}{mid2}"
                        f"{obj(ordered[i + 4][k + lens[4]:])}{mid3}"
@@ -477,9 +470,8 @@ def write_piece(out_dir: Path, piece: str, own: list[str], shared: list[str], gr
     own_bytes = b"".join(own_lines)
     # the evidence selectors' lines come together (their subjects share a prefix): where, so that
     # readers that need no evidence (kg.answers) can skip them
-    span = f"<{ID_IRI}span/"
-    first = bisect.bisect_left(own_sorted, span)
-    last = bisect.bisect_left(own_sorted, span[:-1] + chr(ord("/") + 1), first)
+    first = bisect.bisect_left(own_sorted, _SPAN)
+    last = bisect.bisect_left(own_sorted, _SPAN_END, first)
     span_from = span_to = 0
     if first < last:
         span_from = sum(map(len, own_lines[:first]))
@@ -515,15 +507,22 @@ def read_piece(out_dir: Path, piece: str) -> dict | None:
     return record
 
 
+def _part_head(f) -> tuple[int, int, int]:
+    """(own triples, shared bytes, own bytes) from a part file's header line (TurtlePart.to_bytes);
+    ValueError when it is not one."""
+    fields = f.readline().split(b" ")
+    if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
+        raise ValueError("not a part")
+    own_count, n_shared, n_own = (int(x) for x in fields[2:])
+    return own_count, n_shared, n_own
+
+
 def read_own_part(out_dir: Path, piece: str) -> "TurtlePart | None":
     """The kg.ttl share of a piece without its shared lines (those come normalised from the
     shared graph), or None when it is missing or not complete."""
     try:
         with open(piece_files(out_dir, piece)[1], "rb") as f:
-            fields = f.readline().split(b" ")
-            if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
-                return None
-            own_count, n_shared, n_own = (int(x) for x in fields[2:])
+            own_count, n_shared, n_own = _part_head(f)
             f.seek(n_shared, os.SEEK_CUR)
             own = f.read(n_own + 1)
     except (OSError, ValueError):
@@ -537,11 +536,7 @@ def shared_lines(out_dir: Path, piece: str) -> list[str] | None:
     """The shared-entity triples of a piece as N-Triples lines without `` .`` (None: no piece)."""
     try:
         with open(piece_files(out_dir, piece)[1], "rb") as f:
-            head = f.readline()
-            fields = head.split(b" ")
-            if len(fields) != 5 or b" ".join(fields[:2]) != PART_MAGIC:
-                return None
-            data = f.read(int(fields[3]))
+            data = f.read(_part_head(f)[1])
     except (OSError, ValueError):
         return None
     return data.decode("utf-8").split("\n")[:-1] if data else []
