@@ -50,6 +50,25 @@ def shared_index(lines: Iterable[str]) -> dict[str, list[str]]:
     return index
 
 
+def read_shared_index(nquads: Path) -> dict[str, list[str]] | None:
+    """:func:`shared_index` of the shared graph's file in an N-Quads folder (``shared.nq``, see
+    kg.export.write_nquads_dir); None when it has none."""
+    path = Path(nquads) / "shared.nq"
+    if not path.is_file():
+        return None
+    tail = len(f" <{SHARED_GRAPH_IRI}> .")
+    return shared_index(x[:-tail] for x in path.read_text(encoding="utf-8").split("\n") if x)
+
+
+def small_store(data: bytes, shared_lines: Iterable[str]) -> ox.Store:
+    """A store in memory of some reports' N-Quads and shared-graph lines (N-Triples without
+    `` .``), as the whole store holds them: what a batch of answers or pages is read from."""
+    db = ox.Store()
+    db.bulk_load(data + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in shared_lines)
+                 .encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=True)
+    return db
+
+
 _ENTITY = re.compile(rb"<https://w3id\.org/rectkg/id/[a-z]+/[0-9a-f]{16}>")
 _CONTENT = b" <https://w3id.org/rectkg/ontology#content> "
 
@@ -124,9 +143,7 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
         lines.update(mine)
         refs_of[name] = refs
         sig_of[name] = hashlib.sha256("\n".join(mine).encode("utf-8")).hexdigest()[:16]
-    db = ox.Store()
-    db.bulk_load(b"".join(datas) + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines)
-                 .encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    db = small_store(b"".join(datas), lines)
     rows: dict[str, dict[str, list]] = {name: {} for name, *_ in items}
     for q, spec in questions.items():
         res = db.query(spec["sparql"], use_default_graph_as_union=True)

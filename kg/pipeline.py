@@ -814,10 +814,8 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
     questions = answers.tabled()
     index = answers.shared_index(shared)
     changed = None
-    if previous is not None and (previous / "nquads" / "shared.nq").is_file():
-        tail = len(f" <{SHARED_GRAPH_IRI}> .")
-        old = answers.shared_index(x[:-tail] for x in (previous / "nquads" / "shared.nq")
-                                   .read_text(encoding="utf-8").split("\n") if x)
+    old = answers.read_shared_index(previous / "nquads") if previous is not None else None
+    if old is not None:
         changed = {s for s in set(old) | set(index) if sorted(old.get(s, ())) != sorted(index.get(s, ()))}
 
     def run_batches(batch):

@@ -33,7 +33,6 @@ from kg import analyse, pages
 from kg.analyse import _local, _select, report_key, short
 from kg.ledger import DEFAULT_LIGHTS, ledger_rows
 from kg.reports import GENRE_TEXT, _org_labels, report_info, shown_title  # noqa: F401
-from kg.vocab import SHARED_GRAPH_IRI
 
 SITE_DIRS = ("views", "reports", "tables")
 """Folders that belong to the site alone: any file in them the new site does not write is removed."""
@@ -158,15 +157,11 @@ def report_pages(store: Any, info: dict, rows_by_report: dict, *, today: date, c
                   graph_views=graph_views)
     make = _report_pages
     if nquads is not None:
-        from kg.answers import shared_index
+        from kg.answers import read_shared_index
 
         make = _report_pages_from_files
-        _PAGES["lights"] = lights
-        shared = Path(nquads) / "shared.nq"
-        tail = len(f" <{SHARED_GRAPH_IRI}> .")
-        _PAGES.update(nquads=Path(nquads), shared=shared_index(
-            line[:-tail] for line in (shared.read_text(encoding="utf-8").split("\n")
-                                      if shared.is_file() else ()) if line))
+        _PAGES.update(lights=lights, nquads=Path(nquads),
+                      shared=read_shared_index(Path(nquads)) or {})
     try:
         batches = [order[i:i + 25] for i in range(0, len(order), 25)]
         for key_pages, found in outcomes(make, batches, jobs=jobs, fork=nquads is not None,
@@ -200,18 +195,14 @@ def _has_files(nquads: Path, info: dict) -> bool:
 def _report_pages_from_files(reports: list[str]) -> tuple[list[tuple[str, str]], dict]:
     """:func:`_report_pages` on a store in memory of the reports' N-Quads files and the shared
     graph's triples about the entities they name (all a report's page and its ledger rows read)."""
-    import pyoxigraph as ox
-
-    from kg.answers import shared_closure
+    from kg.answers import shared_closure, small_store
     from kg.export import report_key_of
 
     st = _PAGES
     data = b"".join((st["nquads"] / f"{report_key_of(st['info'][r]['graph'])}.nq").read_bytes()
                     for r in reports)
-    lines = [line for s in shared_closure(data, st["shared"]) for line in st["shared"][s]]
-    db = ox.Store()
-    db.bulk_load(data + "".join(f"{x} <{SHARED_GRAPH_IRI}> .\n" for x in lines).encode("utf-8"),
-                 format=ox.RdfFormat.N_QUADS, lenient=True)
+    db = small_store(data, (line for s in shared_closure(data, st["shared"])
+                            for line in st["shared"][s]))
     rows: dict[str, list[dict]] = defaultdict(list)
     for row in ledger_rows(db, as_of=st["today"], lights=st["lights"]):
         rows[row["report_iri"]].append(row)
