@@ -156,7 +156,8 @@ def graph_pages(source: Any, *, budget: int = DEFAULT_BUDGET, inline: bool | Non
     try:
         from kg.pool import outcomes
 
-        batches = [sorted(reports)[i:i + 25] for i in range(0, len(reports), 25)]
+        order = sorted(reports)
+        batches = [order[i:i + 25] for i in range(0, len(order), 25)]
         for got in outcomes(_report_views, batches, jobs=jobs, fork=False,
                             what="the report views could not be drawn"):
             yield from got
