@@ -131,7 +131,9 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
     """``(name, rows by question, shared entities named, signature)`` for each report of
     ``items`` (``(name, nq, graph, spans)``): the questions run once on a small in-memory store
     of the batch's own triples and the shared triples about the entities they name (every row is
-    one report's, so a batch answers for each of its reports)."""
+    one report's, so a batch answers for each of its reports). A report's rows of a question are
+    given as stored (:func:`pack`), only where it has some: packed here, in the worker, they
+    leave the parent (which writes the table beside the store's load) only the insert."""
     datas, refs_of, sig_of, lines = [], {}, {}, set()
     used = predicates(questions)
     for name, nq, graph, spans in items:
@@ -156,7 +158,8 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
             report = sol[col]
             if report is not None and report.value in rows:
                 rows[report.value][q].append([_term(sol[k]) for k in range(n)])
-    return [(name, rows[name], refs_of[name], sig_of[name]) for name, *_ in items]
+    return [(name, {q: pack(rs) for q, rs in rows[name].items() if rs}, refs_of[name], sig_of[name])
+            for name, *_ in items]
 
 
 def pack(rows: list[list]) -> str:
@@ -232,8 +235,8 @@ def update(target_db: Path, previous_db: Path | None, entries: dict, shared: dic
            changed_subjects: set[str] | None, run_batches) -> int:
     """Write ``target_db`` for the reports of ``entries`` (name → manifest entry): rows of the
     previous table are kept for reports whose stamp and named entities' shared triples are the
-    same; the others are computed by ``run_batches(list of (name, nq, graph)) → iterable of
-    (name, rows, refs, sig)``. Returns the number of reports computed. A write that fails (a full
+    same; the others are computed by ``run_batches(list of (name, entry)) → iterable of
+    (name, packed rows by question, refs, sig)`` (:func:`batch_answers`). Returns the number of reports computed. A write that fails (a full
     disk …) raises the store's :class:`~kg.errors.StoreError`, which says what is intact."""
     from kg.store import os_error
 
@@ -288,7 +291,7 @@ def _update(target_db: Path, previous_db: Path | None, entries: dict,
             con.execute("INSERT INTO reports VALUES (?, ?, ?)", (name, entries[name]["sha256"], sig))
             con.executemany("INSERT INTO refs VALUES (?, ?)", [(name, s) for s in refs])
             con.executemany("INSERT INTO rows VALUES (?, ?, ?)",
-                            [(q, name, pack(rs)) for q, rs in rows.items() if rs])
+                            [(q, name, packed) for q, packed in rows.items()])
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
         con.commit()
     finally:

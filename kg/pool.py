@@ -162,8 +162,9 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
     next_out = 0
     try:
         slots = [_Slot(ctx, fn, memory_mb) for _ in range(jobs)]
-        while next_out < total:
-            # hand out work while the window allows
+
+        def hand_out() -> None:
+            # give idle workers tasks while the window allows
             for slot in slots:
                 if slot.index is None and todo and len(done) + sum(
                         s.index is not None for s in slots) < window:
@@ -174,6 +175,9 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
                     except (BrokenPipeError, OSError):
                         done[i] = Failed("the worker process could not take the task", "died")
                         slot.index = None
+
+        while next_out < total:
+            hand_out()
             busy = [s for s in slots if s.index is not None]
             if busy:
                 ready = _wait([s.conn for s in busy] + [s.proc.sentinel for s in busy],
@@ -203,6 +207,8 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
                         done[slot.index] = failed
                         slot.kill()
                         slots[k] = _Slot(ctx, fn, memory_mb)
+            # before the caller has the outcomes: a worker must not wait while it uses them
+            hand_out()
             while next_out in done:
                 out = done.pop(next_out)
                 yield task_of.pop(next_out), out
