@@ -47,6 +47,9 @@ FILE_MEMORY_MB = 1000
 HASHES = "hashes.json"  # OUT/hashes.json: the inputs' digests by their stat (kg.ingest.HashCache)
 # the views of a graph up to this size are written from an in-memory copy of the store
 _VIEWS_IN_MEMORY_QUADS = 3_000_000
+# a load of up to this many quads runs as two bulk loads side by side (kg.store.stream_reports):
+# faster, for memory that a build of this size holds for its views anyway
+_TWO_STREAMS_MAX_QUADS = 3_000_000
 # above this many reports the site leaves out the graph views by default: the corpus-wide entity
 # graph behind them took 40 minutes and 11 GB at 3,000 scale reports (kg view --graph-views)
 GRAPH_VIEWS_MAX_REPORTS = 1000
@@ -399,7 +402,7 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                     if _files_first(store):
                         files = _write_files(store.target, out_dir, loader.entries, shared)
                         summary.timings["files"] = time.perf_counter() - t
-                    loader.start()   # beside it: the answer tables
+                    loader.start(shared)   # beside it: the answer tables
                     t = time.perf_counter()
                     _answer_tables(store.generation_dir, store.target, out_dir, loader.entries,
                                    shared, jobs=jobs)
@@ -534,6 +537,8 @@ class _Loader:
         self.thread = None
         self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
         self.call_bytes = load_call_bytes(load_memory_mb)
+        self.streams = 1
+        self.fresh = plan.fresh
         if not plan.changed:
             return
         # what must be there before the stream starts: a piece for every report kept (an older
@@ -554,9 +559,23 @@ class _Loader:
             self.push(name, entry)
         self.thread = threading.Thread(target=self._run, name="kg-store-load", daemon=True)
 
-    def start(self) -> None:
-        """Begin the load (once the workers are done: on a small machine they need every core)."""
+    def start(self, shared: list[str] | None = None) -> None:
+        """Every report is pushed: load them (once the workers are done: on a small machine they
+        need every core). ``shared``: the shared graph's lines (N-Triples without `` .``), loaded
+        after the reports in the same stream. The stream's end is queued now: Oxigraph sorts its
+        last batch only once its input has ended, and that must not wait for the answer tables."""
         if self.thread is not None and self.thread.ident is None:
+            if shared is not None:
+                if not self.fresh:   # the old one is in the store this generation began from
+                    self.store.remove_graph(SHARED_GRAPH_IRI)
+                tail = f" <{SHARED_GRAPH_IRI}> .\n"
+                self.queue.put((None, None, SHARED_GRAPH_IRI,
+                                "".join(x + tail for x in shared).encode("utf-8"), None))
+            self.queue.put(None)
+            entries = self.entries.values()
+            quads = sum(e.get("quads", 0) for e in entries)
+            self.streams = 2 if self.call_bytes is None and quads <= _TWO_STREAMS_MAX_QUADS \
+                and default_jobs() > 1 else 1
             self.thread.start()
 
     def push(self, name: str, rec: dict) -> None:
@@ -578,7 +597,8 @@ class _Loader:
     def _run(self) -> None:
         t = time.perf_counter()
         try:
-            self.store.stream_reports(self._items(), chain=self.chain, call_bytes=self.call_bytes)
+            self.store.stream_reports(self._items(), chain=self.chain, call_bytes=self.call_bytes,
+                                      streams=self.streams)
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             self.error = e
         self.seconds = time.perf_counter() - t
@@ -588,7 +608,6 @@ class _Loader:
         if self.thread is None:
             return
         self.start()
-        self.queue.put(None)
         self.thread.join()
         self.thread = None
         if self.error is not None:
@@ -677,9 +696,10 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
         return  # every output is current: no new generation
     target = store.target
     if graph_stale:
-        if changed or info.get("versions", {}).get("graph") != versions["graph"]:
-            if shared is None:
-                shared = _shared_lines(store, out_dir, entries)
+        if shared is not None:
+            pass   # the build's load streamed it after the reports (_Loader.start)
+        elif changed or info.get("versions", {}).get("graph") != versions["graph"]:
+            shared = _shared_lines(store, out_dir, entries)
             store.replace_graph(SHARED_GRAPH_IRI, "".join(f"{x} .\n" for x in shared).encode("utf-8"))
         else:
             shared = _lines_of(store.dump(SHARED_GRAPH_IRI))

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -413,6 +414,9 @@ def test_outdir_a_disk_full_at_the_answer_tables_is_said_and_the_next_build_repa
     from kg.errors import StoreError
     from kg.pipeline import build_corpus
 
+    # room for both builds: the disk is full only once the filler has run (at 10 MB the second
+    # build's own store could fill it first, before the tables, depending on what runs when)
+    assert _mount(["-o", "remount,size=32m", str(small_disk)])
     corpus = _corpus_of(3, tmp_path / "c")
     out = small_disk / "out"
     kg("build", corpus, "--out", out, "--no-views", cwd=tmp_path)
@@ -421,14 +425,19 @@ def test_outdir_a_disk_full_at_the_answer_tables_is_said_and_the_next_build_repa
     real, seen = answers._update, []
 
     def fill_then_update(target_db, *args):
-        # the real tables step, on a disk that a filler has just made full
+        # the real tables step, on a disk that a filler has just made full, to its last page,
+        # once the store's load beside it is done (a load failing for want of space frees what it
+        # had written: the tables could then find room)
+        for t in threading.enumerate():
+            if t.name.startswith("kg-store-load"):
+                t.join()
         with open(small_disk / "filler", "wb", buffering=0) as f:   # (nothing left to flush)
-            try:
-                while True:
-                    f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
+            for size in (65536, 4096, 1):
+                try:
+                    while True:
+                        f.write(b"\0" * size)
+                except OSError:
+                    pass
         seen.append(target_db)
         return real(target_db, *args)
 

@@ -503,7 +503,64 @@ def test_store_a_load_cut_into_calls_holds_what_one_call_holds(tmp_path, call_by
     cut.close()
 
 
-def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path):
+@pytest.mark.parametrize("streams", [2, 3])
+def test_store_loads_side_by_side_hold_what_one_load_holds(tmp_path, streams):
+    import threading
+    import time
+
+    items = _pieces_of_corpus(tmp_path)
+    shared = b"<https://w3id.org/rectkg/id/org/x> <http://www.w3.org/2004/02/skos/core#prefLabel> " \
+             b'"x"@zh <https://w3id.org/rectkg/graph/shared> .\n'
+    one = _fill(tmp_path / "one")
+    with one.writer():
+        one.stream_reports(iter(items + [(None, None, "https://w3id.org/rectkg/graph/shared",
+                                          shared, None)]))
+    takers = set()
+
+    def slowly():   # as the build's queue hands them out: each stream takes some
+        for item in items + [(None, None, "https://w3id.org/rectkg/graph/shared", shared, None)]:
+            takers.add(threading.get_ident())
+            time.sleep(0.05)
+            yield item
+
+    side = _fill(tmp_path / "side")
+    with side.writer():
+        side.stream_reports(slowly(), streams=streams)
+    assert len(takers) >= 2, "the items were not shared out between the loads"
+    assert len(one) > 10_000
+    assert set(side.quads()) == set(one.quads())
+    assert side.manifest() == one.manifest() and list(side.manifest()) == list(one.manifest())
+    one.close()
+    side.close()
+
+
+@pytest.mark.parametrize("bad", ["syntax", "source"])
+def test_store_loads_side_by_side_fail_with_the_cause_and_keep_nothing(tmp_path, bad):
+    from kg.store import FileSlice
+
+    items = _pieces_of_corpus(tmp_path)
+    store = _fill(tmp_path / "out", report_a())
+    before = set(store.quads())
+
+    def failing():
+        for i, item in enumerate(items):
+            if i == 2 and bad == "syntax":
+                (tmp_path / "bad.nq").write_bytes(b"<a> <b> this is not N-Quads .\n")
+                item = (*item[:3], FileSlice(tmp_path / "bad.nq"), item[4])
+            elif i == 2:
+                raise ValueError("the source of items failed")
+            yield item
+
+    with pytest.raises(SyntaxError if bad == "syntax" else ValueError):
+        with store.writer():
+            store.stream_reports(failing(), streams=2)
+    store.close()
+    with Store.open(tmp_path / "out", read_only=True) as ro:
+        assert set(ro.quads()) == before
+
+
+@pytest.mark.parametrize("streams", [1, 2])
+def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path, streams):
     from kg.store import _Chain
 
     items = _pieces_of_corpus(tmp_path)
@@ -519,7 +576,8 @@ def test_store_a_load_stopped_between_its_calls_keeps_nothing(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         with store.writer():
-            store.stream_reports(stopping(), chain=chain, call_bytes=1)
+            store.stream_reports(stopping(), chain=chain,
+                                 **({"call_bytes": 1} if streams == 1 else {"streams": 2}))
     store.close()
     with Store.open(tmp_path / "out", read_only=True) as ro:
         assert set(ro.quads()) == before
