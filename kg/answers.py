@@ -136,13 +136,14 @@ def batch_answers(items: list, shared: dict[str, list[str]], questions: dict[str
     leave the parent (which writes the table beside the store's load) only the insert."""
     datas, refs_of, sig_of, lines = [], {}, {}, set()
     used = predicates(questions)
+    used_text = {p.decode() for p in used}
     for name, nq, graph, spans in items:
         data = _own_data(nq, spans)
         datas.append(b"".join(line + b"\n" for line in data.split(b"\n")
                               if line and line.split(b" ", 2)[1] in used))
         refs = shared_closure(data, shared)
         mine = [line for s in refs for line in shared[s]]
-        lines.update(mine)
+        lines.update(x for x in mine if x.split(" ", 2)[1] in used_text)
         refs_of[name] = refs
         sig_of[name] = hashlib.sha256("\n".join(mine).encode("utf-8")).hexdigest()[:16]
     db = small_store(b"".join(datas), lines)
