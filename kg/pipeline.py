@@ -519,9 +519,9 @@ def _plan(store, out_dir: Path, walk, sources, prune: bool, max_bytes, summary) 
 
 class _Loader:
     """The store's side of a build: the workers' pieces are queued as they finish; once they are
-    all built and kg.ttl and nquads/ are written (:meth:`start`), a thread bulk-loads them (one
-    streamed load, or calls of ``load_memory_mb``) beside the answer tables, after the reports
-    that leave were dropped."""
+    all built and kg.ttl and nquads/ are written (:meth:`start`), a thread bulk-loads them and the
+    shared graph (one streamed load, two side by side up to ``_TWO_STREAMS_MAX_QUADS``, or calls
+    of ``load_memory_mb``) beside the answer tables, after the reports that leave were dropped."""
 
     def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = 0):
         import queue
