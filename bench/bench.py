@@ -88,6 +88,7 @@ class Code:
     kg: str         # its kg script
     layout: str     # "gens" (OUT/current → gens/gen-N) or "store" (OUT/store → store.gens/gen-N)
     jobs: int | None = None   # --jobs given to kg build (None: the code's own default)
+    load_memory: int | None = None   # --load-memory given to kg build (this tree only)
 
 
 def _git(*args: str) -> str:
@@ -95,7 +96,7 @@ def _git(*args: str) -> str:
                           text=True).stdout.strip()
 
 
-def this_tree(jobs: int | None) -> Code:
+def this_tree(jobs: int | None, load_memory: int | None = None) -> Code:
     try:
         commit = _git("rev-parse", "--short", "HEAD")
         if _git("status", "--porcelain", "--untracked-files=no", "--", "kg"):
@@ -104,8 +105,9 @@ def this_tree(jobs: int | None) -> Code:
         commit = "?"
     bindir = Path(sys.executable).parent
     kg = bindir / "kg"
-    return Code("tree", f"this tree ({commit})", commit, sys.executable,
-                str(kg) if kg.is_file() else "", "gens", jobs)
+    label = f"this tree ({commit})" + (f", --load-memory {load_memory}" if load_memory else "")
+    return Code("tree", label, commit, sys.executable, str(kg) if kg.is_file() else "", "gens",
+                jobs, load_memory)
 
 
 def checkout(commit: str, work: Path, log) -> Code:
@@ -404,6 +406,7 @@ def _output_times(out: Path, start: float) -> dict:
 # ---------------------------------------------------------------------------- the measurements
 def build_cmd(code: Code, corpus_dir: Path, out: Path, summary: Path, jobs: int | None) -> list[str]:
     cmd = [code.python, str(PROBE), "build", str(corpus_dir), str(out), "--summary", str(summary)]
+    cmd += ["--load-memory", str(code.load_memory)] if code.load_memory else []
     return cmd + (["--jobs", str(jobs)] if jobs is not None else [])
 
 
@@ -563,7 +566,7 @@ def run(opts, log=print) -> str:
     work = Path(opts.work).resolve()
     (work / "out").mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    tree = this_tree(opts.jobs)
+    tree = this_tree(opts.jobs, opts.load_memory)
     then = checkout(opts.then, work, log) if opts.then else None
     meta = _meta(opts, tree, then)
     data: dict = {"meta": meta, "sizes": {}, "queries": None}
@@ -1026,6 +1029,8 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--then-big-runs", type=int, default=1, help="its builds at a big size (0: none)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="--jobs for this tree's kg build (default: its own default)")
+    ap.add_argument("--load-memory", type=int, default=None,
+                    help="--load-memory MB for this tree's kg build (default: none, one unbounded load)")
     ap.add_argument("--rebuilds", type=int, default=3, help="no-change rebuilds after the builds")
     ap.add_argument("--no-rdflib", dest="rdflib", action="store_false", help="skip the rdflib baseline")
     ap.add_argument("--no-queries", dest="queries", action="store_false", help="skip the saved questions")

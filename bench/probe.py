@@ -2,7 +2,7 @@
 or the rdflib baseline. Standard library and that checkout's ``kg`` only, so the same file drives
 this tree and an older commit (bench/bench.py ``--then COMMIT``).
 
-    PY probe.py build CORPUS OUT --summary FILE [--jobs N]
+    PY probe.py build CORPUS OUT --summary FILE [--jobs N] [--load-memory MB]
         ``kg build CORPUS --out OUT --no-views -q`` through the checkout's own CLI, as a user runs
         it, with the ``BuildSummary`` written to FILE as JSON (its ``timings``: the build's phases;
         the workers' steps are timed in CPU seconds here, see :func:`_cpu_in_workers`).
@@ -124,7 +124,8 @@ def _cpu_in_workers() -> None:
         setattr(p, name, wrapper)
 
 
-def build(corpus: str, out: str, summary_file: str, jobs: int | None) -> int:
+def build(corpus: str, out: str, summary_file: str, jobs: int | None,
+          load_memory: int | None = None) -> int:
     _name_threads()
     started = time.time()
     import kg.pipeline as p
@@ -143,6 +144,8 @@ def build(corpus: str, out: str, summary_file: str, jobs: int | None) -> int:
     args = ["build", corpus, "--out", out, "--no-views", "-q"]
     if jobs is not None:
         args += ["--jobs", str(jobs)]
+    if load_memory is not None:
+        args += ["--load-memory", str(load_memory)]
     code = 0
     t_import = time.time() - started
     try:
@@ -289,6 +292,7 @@ def main(argv: list[str]) -> int:
     b.add_argument("out")
     b.add_argument("--summary", required=True)
     b.add_argument("--jobs", type=int, default=None)
+    b.add_argument("--load-memory", type=int, default=None)
     q = sub.add_parser("query")
     q.add_argument("out")
     q.add_argument("name")
@@ -306,7 +310,7 @@ def main(argv: list[str]) -> int:
     rq.add_argument("--timeout", type=float, default=30.0)
     a = ap.parse_args(argv)
     if a.cmd == "build":
-        return build(a.corpus, a.out, a.summary, a.jobs)
+        return build(a.corpus, a.out, a.summary, a.jobs, a.load_memory)
     if a.cmd == "query":
         return query(a.out, a.name, a.result, dict(x.split("=", 1) for x in a.param))
     if a.cmd == "rdflib-build":
