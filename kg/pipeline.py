@@ -50,6 +50,10 @@ _VIEWS_IN_MEMORY_QUADS = 3_000_000
 # a load of up to this many quads runs as two bulk loads side by side (kg.store.stream_reports):
 # faster, for memory that a build of this size holds for its views anyway
 _TWO_STREAMS_MAX_QUADS = 3_000_000
+# … and a larger one, unless told otherwise, in calls kept near this much memory: at 10k reports
+# (session 9, one run each) 450 MB took 324 s and peaked at 2.10 GB RSS sum (1.47 GB PSS), 600 MB
+# 339 s and 2.21 GB, one unbounded call 347 s and 3.86 GB
+_LARGE_LOAD_MEMORY_MB = 450
 # above this many reports the site leaves out the graph views by default: the corpus-wide entity
 # graph behind them took 40 minutes and 11 GB at 3,000 scale reports (kg view --graph-views)
 GRAPH_VIEWS_MAX_REPORTS = 1000
@@ -322,11 +326,13 @@ def build_corpus(inputs: list[Path], out_dir: Path, *, jobs: int = 0, prune: boo
                  max_bytes: int | None = None, follow_links: bool = False,
                  file_seconds: float | None = FILE_SECONDS,
                  file_memory_mb: int | None = FILE_MEMORY_MB,
-                 load_memory_mb: int | None = 0) -> BuildSummary:
+                 load_memory_mb: int | None = None) -> BuildSummary:
     """Build (or update) the graph of every report under ``inputs`` into ``out_dir``.
 
     ``load_memory_mb``: keep the store's bulk load near this much memory by cutting it into
-    calls (``kg.store.load_call_bytes``; 0: one call, the fastest, whatever it takes).
+    calls (``kg.store.load_call_bytes``); 0: no bound (two loads side by side up to
+    ``_TWO_STREAMS_MAX_QUADS``, one call above); None: no bound up to that size, and
+    ``_LARGE_LOAD_MEMORY_MB`` above it.
 
     Ctrl-C (KeyboardInterrupt) ends it promptly: the summary says whether the new generation was
     saved (``saved``) and ``interrupted`` is set; nothing is ever half-written.
@@ -523,7 +529,7 @@ class _Loader:
     shared graph (one streamed load, two side by side up to ``_TWO_STREAMS_MAX_QUADS``, or calls
     of ``load_memory_mb``) beside the answer tables, after the reports that leave were dropped."""
 
-    def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = 0):
+    def __init__(self, store, out_dir: Path, plan: _Plan, load_memory_mb: int | None = None):
         import queue
         import threading
 
@@ -536,7 +542,8 @@ class _Loader:
         self.chain = _Chain([])
         self.thread = None
         self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
-        self.call_bytes = load_call_bytes(load_memory_mb)
+        self.load_memory_mb = load_memory_mb
+        self.call_bytes = load_call_bytes(load_memory_mb)   # (start() decides on None)
         self.streams = 1
         self.fresh = plan.fresh
         if not plan.changed:
@@ -572,10 +579,14 @@ class _Loader:
                 self.queue.put((None, None, SHARED_GRAPH_IRI,
                                 "".join(x + tail for x in shared).encode("utf-8"), None))
             self.queue.put(None)
-            entries = self.entries.values()
-            quads = sum(e.get("quads", 0) for e in entries)
-            self.streams = 2 if self.call_bytes is None and quads <= _TWO_STREAMS_MAX_QUADS \
-                and default_jobs() > 1 else 1
+            quads = sum(e.get("quads", 0) for e in self.entries.values())
+            if not self.load_memory_mb:   # no budget given: by the load's size
+                small = quads <= _TWO_STREAMS_MAX_QUADS
+                self.streams = 2 if small and default_jobs() > 1 else 1
+                if not small and self.load_memory_mb is None:
+                    from kg.store import load_call_bytes
+
+                    self.call_bytes = load_call_bytes(_LARGE_LOAD_MEMORY_MB)
             self.thread.start()
 
     def push(self, name: str, rec: dict) -> None:

@@ -672,6 +672,34 @@ _Final.TestCase.settings = settings(max_examples=8, stateful_step_count=10, dead
 test_outdir_random_sequences_of_commands_keep_out_whole = pytest.mark.slow(_Final.TestCase)
 
 
+def test_outdir_the_load_is_shaped_by_its_size_unless_told(tmp_path, monkeypatch):
+    """By default a small load runs as two side by side and a large one in calls near
+    _LARGE_LOAD_MEMORY_MB; --load-memory 0 is one unbounded load whatever the size. All of them
+    build the same outputs (the sizes are lowered here so that six reports count as large)."""
+    import kg.pipeline as pipeline
+    from kg.store import Store, load_call_bytes
+
+    corpus = _corpus_of(6, tmp_path / "c")
+    seen = []
+    real = Store.stream_reports
+
+    def spy(self, items, **kw):
+        seen.append((kw.get("streams", 1), kw.get("call_bytes")))
+        return real(self, items, **kw)
+
+    monkeypatch.setattr(Store, "stream_reports", spy)
+    pipeline.build_corpus([corpus], tmp_path / "small", write_views=False)
+    assert seen[-1] == (2 if pipeline.default_jobs() > 1 else 1, None)
+    monkeypatch.setattr(pipeline, "_TWO_STREAMS_MAX_QUADS", 0)
+    monkeypatch.setattr(pipeline, "_LARGE_LOAD_MEMORY_MB", 1)   # calls of 64 KB: several
+    pipeline.build_corpus([corpus], tmp_path / "large", write_views=False)
+    assert seen[-1] == (1, load_call_bytes(1))
+    pipeline.build_corpus([corpus], tmp_path / "unbounded", write_views=False, load_memory_mb=0)
+    assert seen[-1] == (1, None)
+    assert _outputs(tmp_path / "large") == _outputs(tmp_path / "small") == \
+        _outputs(tmp_path / "unbounded")
+
+
 def test_outdir_a_load_cut_by_load_memory_builds_what_one_call_builds(tmp_path):
     # --load-memory 1: the store's load in calls of ~200 KB (a call a report, about); 0: one call
     corpus = _corpus_of(6, tmp_path / "c")
