@@ -237,8 +237,9 @@ def update(target_db: Path, previous_db: Path | None, entries: dict, shared: dic
     """Write ``target_db`` for the reports of ``entries`` (name → manifest entry): rows of the
     previous table are kept for reports whose stamp and named entities' shared triples are the
     same; the others are computed by ``run_batches(list of (name, entry)) → iterable of
-    (name, packed rows by question, refs, sig)`` (:func:`batch_answers`). Returns the number of reports computed. A write that fails (a full
-    disk …) raises the store's :class:`~kg.errors.StoreError`, which says what is intact."""
+    (name, packed rows by question, refs, sig)`` (:func:`batch_answers`). Returns the number of
+    reports computed. A write that fails (a full disk …) raises the store's
+    :class:`~kg.errors.StoreError`, which says what is intact."""
     from kg.store import os_error
 
     try:

@@ -533,7 +533,7 @@ class _Loader:
         import queue
         import threading
 
-        from kg.store import _Chain, load_call_bytes
+        from kg.store import _Chain
 
         self.store, self.out_dir = store, out_dir
         self.entries = dict(plan.keep)   # what the new generation will hold: name → entry
@@ -542,8 +542,8 @@ class _Loader:
         self.chain = _Chain([])
         self.thread = None
         self.seconds = 0.0   # the load's own time (it overlaps the answer tables)
-        self.load_memory_mb = load_memory_mb
-        self.call_bytes = load_call_bytes(load_memory_mb)   # (start() decides on None)
+        self.load_memory_mb = load_memory_mb   # (the load's shape: start(), by its size)
+        self.call_bytes: int | None = None
         self.streams = 1
         self.fresh = plan.fresh
         if not plan.changed:
@@ -579,14 +579,8 @@ class _Loader:
                 self.queue.put((None, None, SHARED_GRAPH_IRI,
                                 "".join(x + tail for x in shared).encode("utf-8"), None))
             self.queue.put(None)
-            quads = sum(e.get("quads", 0) for e in self.entries.values())
-            if not self.load_memory_mb:   # no budget given: by the load's size
-                small = quads <= _TWO_STREAMS_MAX_QUADS
-                self.streams = 2 if small and default_jobs() > 1 else 1
-                if not small and self.load_memory_mb is None:
-                    from kg.store import load_call_bytes
-
-                    self.call_bytes = load_call_bytes(_LARGE_LOAD_MEMORY_MB)
+            self.streams, self.call_bytes = _load_shape(
+                sum(e.get("quads", 0) for e in self.entries.values()), self.load_memory_mb)
             self.thread.start()
 
     def push(self, name: str, rec: dict) -> None:
@@ -633,6 +627,18 @@ class _Loader:
         self.queue.put(None)
         self.thread.join(60)
         self.thread = None
+
+
+def _load_shape(quads: int, load_memory_mb: int | None) -> tuple[int, int | None]:
+    """(streams side by side, bytes a bulk_load call) of a load of ``quads`` (see build_corpus's
+    ``load_memory_mb``)."""
+    from kg.store import load_call_bytes
+
+    if load_memory_mb:
+        return 1, load_call_bytes(load_memory_mb)
+    if quads <= _TWO_STREAMS_MAX_QUADS:
+        return (2 if default_jobs() > 1 else 1), None
+    return 1, (load_call_bytes(_LARGE_LOAD_MEMORY_MB) if load_memory_mb is None else None)
 
 
 def _complete_pieces(store, out_dir: Path, entries: dict | None = None) -> dict:
@@ -707,12 +713,11 @@ def _finish(store, out_dir: Path, *, changed: bool, write_views: bool | None,
         return  # every output is current: no new generation
     target = store.target
     if graph_stale:
-        if shared is not None:
-            pass   # the build's load streamed it after the reports (_Loader.start)
-        elif changed or info.get("versions", {}).get("graph") != versions["graph"]:
+        # (a build gives ``shared``: its load streamed it after the reports, _Loader.start)
+        if shared is None and (changed or info.get("versions", {}).get("graph") != versions["graph"]):
             shared = _shared_lines(store, out_dir, entries)
             store.replace_graph(SHARED_GRAPH_IRI, "".join(f"{x} .\n" for x in shared).encode("utf-8"))
-        else:
+        elif shared is None:
             shared = _lines_of(store.dump(SHARED_GRAPH_IRI))
         if not tables_done:
             t = time.perf_counter()

@@ -907,13 +907,8 @@ class Store:
                 yield data
 
         stream = chain if chain is not None else _Chain([])
-        if streams <= 1 or call_bytes is not None:
-            stream._items = slices()
-            try:
-                stream.load_into(self._db, call_bytes=call_bytes)
-            except OSError as e:
-                raise os_error(e, "write the store", self._target) from None
-            return
+        if call_bytes is not None:
+            streams = 1   # calls are cut from one stream
         source, lock = slices(), threading.Lock()
 
         def shared():   # one stream's items: the next of them all, whichever stream asks
@@ -930,7 +925,7 @@ class Store:
         def load(k: int) -> None:
             chains[k]._items = shared()
             try:
-                chains[k].load_into(self._db)
+                chains[k].load_into(self._db, call_bytes=call_bytes)
             except BaseException as e:  # noqa: BLE001 - raised below, the others stopped first
                 errors.append(e)   # (not under ``lock``: a stream may hold it, waiting for items)
                 stream.stop = True
