@@ -86,6 +86,8 @@ def _address_space_mb() -> float:
 def _worker(conn, fn: Callable, memory_mb: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):   # (blocked since it started: see _Slot)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if memory_mb:
         try:
             import resource
@@ -125,7 +127,21 @@ class _Slot:
     def __init__(self, ctx, fn, memory_mb):
         parent, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, fn, memory_mb), daemon=True)
-        self.proc.start()
+        # started with Ctrl-C blocked (the mask is inherited, across exec too): a spawned worker
+        # imports for a moment before it can ignore it, and a terminal's Ctrl-C reaches the whole
+        # process group. (This thread only: the signal still reaches this process.)
+        mask = hasattr(signal, "pthread_sigmask")
+        if mask and ctx.get_start_method() != "fork":
+            # (its first start unblocks Ctrl-C in this thread once it is running: started first)
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
+        try:
+            self.proc.start()
+        finally:
+            if mask:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
         child.close()
         self.conn = parent
         self.index: int | None = None
@@ -146,12 +162,17 @@ class _Slot:
 
 def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
         seconds: float | None = None, memory_mb: int | None = None,
-        ahead: int = 4) -> Iterator[tuple[Any, Any]]:
+        ahead: int = 4, start: str = "fork") -> Iterator[tuple[Any, Any]]:
     """Run ``fn`` on every task in worker processes; yield ``(task, outcome)`` in task order.
 
-    At most ``jobs × ahead`` finished outcomes wait for the caller (outcomes may be large).
+    At most ``jobs × ahead`` finished outcomes wait for the caller (outcomes may be large). The
+    workers are stopped once every task is done, before the last outcomes are yielded: a caller
+    that takes exactly as many outcomes as it gave tasks does not keep them alive. ``start``:
+    ``"fork"`` (workers share what the parent holds) or ``"spawn"`` (fresh interpreters: for a
+    parent grown large, or running threads, when ``fn`` reads its state from files; ``fn`` must
+    then be importable by name).
     """
-    ctx = mp.get_context("fork" if sys.platform != "win32" else "spawn")
+    ctx = mp.get_context(start if sys.platform != "win32" else "spawn")
     todo = collections.deque(enumerate(tasks))
     total = len(todo)
     jobs = max(1, min(jobs, total or 1))
@@ -209,26 +230,35 @@ def run(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
                         slots[k] = _Slot(ctx, fn, memory_mb)
             # before the caller has the outcomes: a worker must not wait while it uses them
             hand_out()
+            if not todo and all(s.index is None for s in slots):
+                _stop(slots)   # every task is done: the workers' memory goes back now
+                slots = []
             while next_out in done:
                 out = done.pop(next_out)
                 yield task_of.pop(next_out), out
                 next_out += 1
     finally:
-        for slot in slots:
-            if slot.index is None and slot.proc.is_alive():
-                try:
-                    slot.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
-        for slot in slots:
-            if slot.index is not None:
+        _stop(slots)
+
+
+def _stop(slots: list[_Slot]) -> None:
+    """Stop the workers: an idle one is told to end (and killed if it does not), a busy one
+    killed."""
+    for slot in slots:
+        if slot.index is None and slot.proc.is_alive():
+            try:
+                slot.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+    for slot in slots:
+        if slot.index is not None:
+            slot.kill()
+        else:
+            slot.proc.join(2)
+            if slot.proc.is_alive():
                 slot.kill()
             else:
-                slot.proc.join(2)
-                if slot.proc.is_alive():
-                    slot.kill()
-                else:
-                    slot.conn.close()
+                slot.conn.close()
 
 
 def _died(slot: _Slot) -> Failed:
@@ -247,17 +277,17 @@ def _died(slot: _Slot) -> Failed:
 
 
 def outcomes(fn: Callable[[Any], Any], tasks: list, *, jobs: int, what: str,
-             fork: bool = True) -> Iterator[Any]:
+             fork: bool = True, start: str = "fork") -> Iterator[Any]:
     """``fn`` of each task, in order, in ``jobs`` worker processes (no memory budget: for steps
     whose inputs this build wrote); a task that fails stops it with a KgError saying ``what``
     could not be done and why. ``fork=False`` runs them here when ``jobs`` is 1 or there is one
-    task (nothing to share out)."""
+    task (nothing to share out). ``start``: how the workers start (see :func:`run`)."""
     from kg.errors import KgError
 
     if not fork and (jobs <= 1 or len(tasks) < 2):
         yield from map(fn, tasks)
         return
-    for _, out in run(fn, tasks, jobs=jobs):
+    for _, out in run(fn, tasks, jobs=jobs, start=start):
         if isinstance(out, Failed):
             raise KgError(f"{what} ({out.reason})")
         yield out

@@ -59,3 +59,64 @@ def test_pool_budget_still_stops_a_greedy_task(big_parent):
     assert isinstance(outs[0], Failed) and outs[0].kind == "memory", outs[0]
     assert "200 MB" in outs[0].reason
     assert outs[1] == 2**20
+
+
+def _resident_mb(n: int) -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def test_pool_workers_end_with_the_last_outcome():
+    # a caller that takes as many outcomes as it gave tasks, and holds the iterator (as the build
+    # does through its later steps), must not keep the workers and their memory alive
+    import multiprocessing as mp
+
+    it = run(abs, [-1, -2, -3], jobs=2)
+    got = [next(it) for _ in range(3)]
+    assert got == [(-1, 1), (-2, 2), (-3, 3)]
+    assert [p for p in mp.active_children() if p.is_alive()] == []
+    it.close()
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_pool_spawned_workers_do_not_carry_the_parents_memory(start):
+    heap = bytearray(400 * 2**20)
+    heap[::4096] = b"w" * len(heap[::4096])   # 400 MB resident in the parent
+    try:
+        sizes = [out for _, out in run(_resident_mb, [1, 2], jobs=2, start=start)]
+    finally:
+        del heap
+    if start == "fork":
+        assert min(sizes) > 400, sizes     # the parent's pages, counted in each worker's RSS
+    else:
+        assert max(sizes) < 200, sizes     # a fresh interpreter
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_pool_workers_ignore_ctrl_c_from_their_first_moment(start):
+    # a terminal's Ctrl-C reaches every process of the group; a spawned worker imports for a
+    # moment before it can say it ignores it, and must not die of it (or print a traceback)
+    import multiprocessing as mp
+    import os
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def poke():
+        while not stop.is_set():
+            for p in mp.active_children():
+                try:
+                    os.kill(p.pid, signal.SIGINT)
+                except OSError:
+                    pass
+            time.sleep(0.002)
+
+    t = threading.Thread(target=poke, daemon=True)
+    t.start()
+    try:
+        outs = [out for _, out in run(abs, [-1, -2, -3, -4], jobs=2, start=start)]
+    finally:
+        stop.set()
+        t.join()
+    assert outs == [1, 2, 3, 4], outs
