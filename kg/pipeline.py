@@ -813,7 +813,8 @@ def _lines_of(ntriples: bytes) -> list[str]:
     return [x[:-2] for x in ntriples.decode("utf-8").split("\n") if x]
 
 
-# state the table workers inherit when they are forked (the shared graph's index is large)
+# the shared index and the questions a table worker reads, by the shared graph's file (a worker
+# is a fresh process that opens the file once; run here, the build's own index is put in first)
 _TABLE_STATE: dict = {}
 # reports a batch of the answer tables (one small store, the questions run once): some questions
 # cost more than in proportion to the batch (1k reports: 10 a batch 5.9 ms a report, 50 7.0,
@@ -821,11 +822,13 @@ _TABLE_STATE: dict = {}
 _TABLE_BATCH = 10
 
 
-def _table_task(batch: list) -> list:
+def _table_task(shared_file: str, batch: list) -> list:
     """In a worker: the answers of a batch of reports (see kg.answers)."""
     from kg import answers
 
-    index, questions = _TABLE_STATE["index"], _TABLE_STATE["questions"]
+    if shared_file not in _TABLE_STATE:
+        _TABLE_STATE[shared_file] = (answers.SharedIndex.open(Path(shared_file)), answers.tabled())
+    index, questions = _TABLE_STATE[shared_file]
     return answers.batch_answers(batch, index, questions)
 
 
@@ -847,32 +850,56 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
                    shared: list[str], *, jobs: int) -> None:
     """The generation's answers.sqlite (kg.answers): each report's rows of every tabled saved
     question, computed again only for the reports that changed or whose entities' shared triples
-    changed, in worker processes."""
+    changed, in worker processes.
+
+    The workers are spawned, not forked: the build's process holds the load's threads and, at
+    10k reports, half a gigabyte (a fork's pages counted again in each worker made a 10k build's
+    memory 2.07 GB by the sum of RSS). Each opens the shared graph's file (the generation's
+    ``nquads/shared.nq`` when it is written already, else one of its own, removed after) as a
+    compact :class:`~kg.answers.SharedIndex`."""
+    import functools
+
     from kg import answers
     from kg.pool import outcomes
 
-    questions = answers.tabled()
-    index = answers.shared_index(shared)
-    changed = None
-    old = answers.read_shared_index(previous / "nquads") if previous is not None else None
-    if old is not None:
-        changed = {s for s in set(old) | set(index) if sorted(old.get(s, ())) != sorted(index.get(s, ()))}
+    shared_file = target / "nquads" / "shared.nq"
+    own = None
+    if not shared_file.is_file():   # (nquads/ is written from the store, after the tables)
+        own = shared_file = target / ".answers-shared.nt"
+        from kg.export import _atomic_write
 
-    def run_batches(batch):
-        _TABLE_STATE.update(index=index, questions=questions)
-        tasks = [[(n, str(_nq(out_dir, e["piece"])), e["graph"], e.get("spans"))
-                  for n, e in batch[i:i + _TABLE_BATCH]] for i in range(0, len(batch), _TABLE_BATCH)]
-        try:
-            # no memory budget: the workers read parts this build wrote under the file budget, and
-            # they are forked from a parent that may hold gigabytes (the store, the shared index)
-            for out in outcomes(_table_task, tasks, jobs=jobs,
-                                what="the answer tables could not be computed"):
-                yield from out
-        finally:
-            _TABLE_STATE.clear()
+        _atomic_write(own, "".join(x + "\n" for x in shared).encode("utf-8"))
+    try:
+        index = old = None
+        if previous is not None:
+            old = answers.read_shared_index(previous / "nquads")
+        changed = None
+        if old is not None:
+            index = answers.SharedIndex.open(shared_file)
+            changed = index.changed(old)
 
-    answers.update(target / answers.DB, previous / answers.DB if previous is not None else None,
-                   entries, index, changed, run_batches)
+        def run_batches(batch):
+            tasks = [[(n, str(_nq(out_dir, e["piece"])), e["graph"], e.get("spans"))
+                      for n, e in batch[i:i + _TABLE_BATCH]]
+                     for i in range(0, len(batch), _TABLE_BATCH)]
+            if jobs <= 1 or len(tasks) < 2:   # (run here: no worker to start)
+                _TABLE_STATE[str(shared_file)] = (
+                    index if index is not None else answers.SharedIndex.open(shared_file),
+                    answers.tabled())
+            try:
+                # no memory budget: the workers read parts this build wrote under the file budget
+                for out in outcomes(functools.partial(_table_task, str(shared_file)), tasks,
+                                    jobs=jobs, fork=False, start="spawn",
+                                    what="the answer tables could not be computed"):
+                    yield from out
+            finally:
+                _TABLE_STATE.clear()
+
+        answers.update(target / answers.DB, previous / answers.DB if previous is not None else None,
+                       entries, changed, run_batches)
+    finally:
+        if own is not None:
+            own.unlink(missing_ok=True)
 
 
 def _triples(quads):

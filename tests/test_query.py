@@ -517,3 +517,32 @@ def test_query_a_changed_question_is_not_answered_from_an_older_table(tmp_path, 
         spec = dict(query.table_spec("status-by-report"), version="another")
         monkeypatch.setattr(query, "table_spec", lambda name: spec)
         assert query.answer_from_table(st.generation_dir, "status-by-report") is None
+
+
+def test_query_shared_index_of_the_file_is_the_shared_graph_by_subject(built_corpus, tmp_path):
+    """The compact index the answer tables' workers open (kg.answers.SharedIndex) gives, for each
+    subject of the built shared graph, exactly its lines; read from nquads/shared.nq, from the
+    lines, or from a file whose lines are out of order; and ``changed`` names the subjects whose
+    lines differ."""
+    from kg.answers import SharedIndex, read_shared_index
+    from kg.vocab import SHARED_GRAPH_IRI
+
+    with Store.open(built_corpus, read_only=True) as st:
+        gen = st.generation_dir
+    tail = f" <{SHARED_GRAPH_IRI}> ."
+    lines = [x[:-len(tail)] for x in (gen / "nquads" / "shared.nq").read_text("utf-8").splitlines()]
+    want: dict[str, list[str]] = {}
+    for x in lines:
+        want.setdefault(x.split(" ", 1)[0], []).append(x)
+    assert len(want) > 20 and any(not x.isascii() for x in lines)
+    shuffled = tmp_path / "shuffled.nt"
+    shuffled.write_text("".join(x + " .\n" for x in reversed(lines)), "utf-8")
+    for index in (read_shared_index(gen / "nquads"), SharedIndex.of_lines(lines),
+                  SharedIndex.open(shuffled)):
+        assert sorted(index) == sorted(want) and len(index) == len(want)
+        assert {s: index[s] for s in index} == want
+        assert index.get("<no-such>") == () and "<no-such>" not in index
+    first, last = sorted(want)[0], sorted(want)[-1]
+    other = SharedIndex.of_lines(lines[1:] + [f'{last} <urn:p> "新"'])
+    assert SharedIndex.of_lines(lines).changed(other) == {first, last}
+    assert SharedIndex.of_lines(lines).changed(SharedIndex.of_lines(lines)) == set()
