@@ -20,6 +20,7 @@ over the whole store.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -42,6 +43,9 @@ _SKIP = ("<http://www.w3.org/ns/oa#", "<https://w3id.org/rectkg/ontology#inRepor
 
 
 # ---------------------------------------------------------------------------- computing
+_CACHED_SUBJECTS = 20_000
+
+
 class SharedIndex:
     """The shared graph's lines (N-Triples without `` .``) by subject, kept compact: one buffer of
     the lines sorted (bytes, or a file mapped into memory) and each subject's span in it. At 10k
@@ -57,6 +61,9 @@ class SharedIndex:
         self._data = data      # the lines, sorted, each ended by "\n"
         self._tail = tail      # bytes each line carries after the triple (shared.nq: its graph)
         self._at: dict[str, int] = {}   # subject → start << 32 | length
+        # the lines of the subjects read most lately, as strings (the entities many reports
+        # name are read for every batch; ~25 MB at 10k reports)
+        self._read = functools.lru_cache(maxsize=_CACHED_SUBJECTS)(self._lines)
         at, pos, n, prev, start = self._at, 0, len(data), None, 0
         while pos < n:
             space = data.find(b" ", pos)
@@ -105,7 +112,9 @@ class SharedIndex:
         return len(self._at)
 
     def __getitem__(self, subject: str) -> list[str]:
-        at = self._at[subject]
+        return self._read(self._at[subject])
+
+    def _lines(self, at: int) -> list[str]:
         start = at >> 32
         chunk = self._data[start:start + (at & 0xFFFFFFFF)].decode("utf-8").split("\n")
         return [x[:len(x) - self._tail] for x in chunk] if self._tail else chunk
