@@ -105,7 +105,7 @@ def this_tree(jobs: int | None, load_memory: int | None = None) -> Code:
         commit = "?"
     bindir = Path(sys.executable).parent
     kg = bindir / "kg"
-    label = f"this tree ({commit})" + (f", --load-memory {load_memory}" if load_memory else "")
+    label = f"this tree ({commit})" + (f", --load-memory {load_memory}" if load_memory is not None else "")
     return Code("tree", label, commit, sys.executable, str(kg) if kg.is_file() else "", "gens",
                 jobs, load_memory)
 
@@ -406,7 +406,7 @@ def _output_times(out: Path, start: float) -> dict:
 # ---------------------------------------------------------------------------- the measurements
 def build_cmd(code: Code, corpus_dir: Path, out: Path, summary: Path, jobs: int | None) -> list[str]:
     cmd = [code.python, str(PROBE), "build", str(corpus_dir), str(out), "--summary", str(summary)]
-    cmd += ["--load-memory", str(code.load_memory)] if code.load_memory else []
+    cmd += ["--load-memory", str(code.load_memory)] if code.load_memory is not None else []
     return cmd + (["--jobs", str(jobs)] if jobs is not None else [])
 
 
@@ -1030,7 +1030,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--jobs", type=int, default=None,
                     help="--jobs for this tree's kg build (default: its own default)")
     ap.add_argument("--load-memory", type=int, default=None,
-                    help="--load-memory MB for this tree's kg build (default: none, one unbounded load)")
+                    help="--load-memory MB for this tree's kg build (default: kg build's own, which keeps a load above 3 M quads near 450 MB; 0: unbounded)")
     ap.add_argument("--rebuilds", type=int, default=3, help="no-change rebuilds after the builds")
     ap.add_argument("--no-rdflib", dest="rdflib", action="store_false", help="skip the rdflib baseline")
     ap.add_argument("--no-queries", dest="queries", action="store_false", help="skip the saved questions")
