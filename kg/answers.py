@@ -128,11 +128,6 @@ class SharedIndex:
                 if sorted(self.get(s)) != sorted(other.get(s))}
 
 
-def shared_index(lines: Iterable[str]) -> SharedIndex:
-    """Shared-graph lines (N-Triples without `` .``) by subject (:class:`SharedIndex`)."""
-    return SharedIndex.of_lines(lines)
-
-
 def read_shared_index(nquads: Path) -> SharedIndex | None:
     """:class:`SharedIndex` of the shared graph's file in an N-Quads folder (``shared.nq``, see
     kg.export.write_nquads_dir); None when it has none."""

@@ -813,8 +813,8 @@ def _lines_of(ntriples: bytes) -> list[str]:
     return [x[:-2] for x in ntriples.decode("utf-8").split("\n") if x]
 
 
-# the shared index and the questions a table worker reads, by the shared graph's file (a worker
-# is a fresh process that opens the file once; run here, the build's own index is put in first)
+# the shared index and the questions a table task reads, by the shared graph's file (opened once
+# in each process that runs tasks; the build puts in the index it opened already)
 _TABLE_STATE: dict = {}
 # reports a batch of the answer tables (one small store, the questions run once): some questions
 # cost more than in proportion to the batch (1k reports: 10 a batch 5.9 ms a report, 50 7.0,
@@ -882,10 +882,8 @@ def _answer_tables(previous: Path | None, target: Path, out_dir: Path, entries: 
             tasks = [[(n, str(_nq(out_dir, e["piece"])), e["graph"], e.get("spans"))
                       for n, e in batch[i:i + _TABLE_BATCH]]
                      for i in range(0, len(batch), _TABLE_BATCH)]
-            if jobs <= 1 or len(tasks) < 2:   # (run here: no worker to start)
-                _TABLE_STATE[str(shared_file)] = (
-                    index if index is not None else answers.SharedIndex.open(shared_file),
-                    answers.tabled())
+            if index is not None:   # (for batches run here; a spawned worker opens its own)
+                _TABLE_STATE[str(shared_file)] = (index, answers.tabled())
             try:
                 # no memory budget: the workers read parts this build wrote under the file budget
                 for out in outcomes(functools.partial(_table_task, str(shared_file)), tasks,
